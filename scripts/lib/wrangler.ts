@@ -1,0 +1,55 @@
+/**
+ * Runs the project's own wrangler on the Node running this script (Node 22 from
+ * node_modules/.bin under npm), whatever the caller's PATH holds.
+ */
+import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const wranglerBin = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+
+/** Where a D1 command runs: the local database by default, the deployed one with `remote`. */
+export interface D1Target {
+  remote: boolean;
+  /** A wrangler environment (`--env`), such as `staging` or `production`. */
+  env?: string | undefined;
+}
+
+function targetArgs(target: D1Target): string[] {
+  return [target.remote ? "--remote" : "--local", ...(target.env ? ["--env", target.env] : [])];
+}
+
+/** Runs wrangler to completion and returns its standard output; throws with its output on failure. */
+export function runWrangler(args: string[]): string {
+  const result = spawnSync(process.execPath, [wranglerBin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
+    throw new Error(`wrangler ${args.slice(0, 3).join(" ")} failed:\n${output}`);
+  }
+  return result.stdout;
+}
+
+/** Starts wrangler as a child sharing this terminal, for long-running commands like `dev`. */
+export function spawnWrangler(args: string[], options: SpawnOptions = {}) {
+  return spawn(process.execPath, [wranglerBin, ...args], { stdio: "inherit", ...options });
+}
+
+/** Applies pending migrations to the D1 database. */
+export function applyMigrations(target: D1Target): void {
+  runWrangler(["d1", "migrations", "apply", "DB", ...targetArgs(target)]);
+}
+
+/** Runs SQL on the D1 database and returns the rows of its last statement. */
+export function executeSql(target: D1Target, sql: string): Record<string, unknown>[] {
+  const output = runWrangler(["d1", "execute", "DB", ...targetArgs(target), "--json", `--command=${sql}`]);
+  const results = JSON.parse(output) as { results?: Record<string, unknown>[] }[];
+  return results.at(-1)?.results ?? [];
+}
+
+/** Quotes a value as an SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

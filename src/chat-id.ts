@@ -1,0 +1,67 @@
+/**
+ * WhatsApp chat ids (JIDs): validation and the canonical form every lookup and write uses.
+ *
+ * whatsapp-web.js spells a person `N@c.us`, Baileys `N@s.whatsapp.net`, and both may add a
+ * `:device` (and Baileys an `_agent`) part for one of the person's linked devices. All of these
+ * name the same chat, so they share one canonical form, `N@c.us`; a `lid` id loses its device and
+ * agent parts the same way. Group, broadcast and newsletter ids are kept exactly as given.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** The longest chat id accepted, in UTF-16 code units (the contract's "128 characters"). */
+export const CHAT_ID_MAX_LENGTH = 128;
+
+export const CHAT_ID_REQUIRED = "Chat ID is required";
+export const CHAT_ID_INVALID = "Invalid chat ID";
+
+export type ChatIdResult =
+  | { ok: true; chatId: string }
+  | { ok: false; error: typeof CHAT_ID_REQUIRED | typeof CHAT_ID_INVALID };
+
+// user: digits, optionally `-digits` (old group ids), `_agent`, `:device`; then `@server`.
+const CHAT_ID_PATTERN =
+  /^(?<user>\d+)(?<group>-\d+)?(?:_\d+)?(?::\d+)?@(?<server>c\.us|s\.whatsapp\.net|g\.us|lid|broadcast|newsletter)$/;
+
+// Servers whose ids name a person; their device and agent parts never name another chat.
+const PERSON_SERVERS = new Set(["c.us", "s.whatsapp.net", "lid"]);
+
+// C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
+
+/**
+ * Validates a chat id and returns its canonical form; never throws, whatever the input.
+ *
+ * @param raw - The chat id as the caller sent it (surrounding white space is ignored).
+ * @returns `{ ok: true, chatId }` with the canonical id, or `{ ok: false, error }` with the
+ *   contract's error message.
+ * @example
+ * parseChatId("123456789:12@s.whatsapp.net"); // { ok: true, chatId: "123456789@c.us" }
+ */
+export function parseChatId(raw: unknown): ChatIdResult {
+  if (raw === undefined || raw === null) return { ok: false, error: CHAT_ID_REQUIRED };
+  if (typeof raw !== "string") return { ok: false, error: CHAT_ID_INVALID };
+  if (raw.length > CHAT_ID_MAX_LENGTH) return { ok: false, error: CHAT_ID_INVALID };
+  const trimmed = raw.trim();
+  if (trimmed === "") return { ok: false, error: CHAT_ID_REQUIRED };
+  if (CONTROL_CHARACTERS.test(raw)) return { ok: false, error: CHAT_ID_INVALID };
+  if (trimmed === "status@broadcast") return { ok: true, chatId: trimmed };
+
+  const match = CHAT_ID_PATTERN.exec(trimmed);
+  const { user, group, server } = match?.groups ?? {};
+  if (user === undefined || server === undefined) return { ok: false, error: CHAT_ID_INVALID };
+  if (!PERSON_SERVERS.has(server)) return { ok: true, chatId: trimmed };
+  return { ok: true, chatId: `${user}${group ?? ""}@${server === "lid" ? "lid" : "c.us"}` };
+}
+
+/**
+ * A chat id field: validated with {@link parseChatId} and transformed to its canonical form.
+ * Every failure carries the contract's message, which the validation hook answers as is.
+ */
+export const chatIdSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? CHAT_ID_REQUIRED : CHAT_ID_INVALID) })
+  .transform((raw, context) => {
+    const result = parseChatId(raw);
+    if (result.ok) return result.chatId;
+    context.addIssue({ code: "custom", message: result.error, input: raw });
+    return z.NEVER;
+  });

@@ -1,0 +1,53 @@
+/**
+ * The database schema, the single source of the SQL in `migrations/` (`npm run db:generate`).
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`);
+
+/** A customer of the bot backend, served by one WhatsApp session (connected number). */
+export const clients = sqliteTable(
+  "clients",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id").notNull(),
+    // Private fields: stored for the bot backend, never returned by the lookup.
+    name: text("name"),
+    phone: text("phone"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+  },
+  (table) => [index("clients_session_id_idx").on(table.sessionId)],
+);
+
+/** A WhatsApp chat, linked to the client it belongs to once the bot backend knows it. */
+export const conversation = sqliteTable(
+  "conversation",
+  {
+    id: text("id").primaryKey(),
+    // Always the canonical form (see src/chat-id.ts); unique, so one chat is one row.
+    chatId: text("chat_id").notNull().unique("conversation_chat_id_unique"),
+    clientId: text("client_id").references(() => clients.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("conversation_client_id_idx").on(table.clientId)],
+);
+
+/** The scopes a token may carry. */
+export const TOKEN_SCOPES = ["clients:read", "clients:write"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** API tokens, stored only as SHA-256 hashes of the token. */
+export const apiTokens = sqliteTable("api_tokens", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique("api_tokens_name_unique"),
+  tokenHash: text("token_hash").notNull().unique("api_tokens_token_hash_unique"),
+  scopes: text("scopes", { mode: "json" }).$type<TokenScope[]>().notNull(),
+  // null: every session; otherwise the only sessions whose clients this token may see.
+  sessions: text("sessions", { mode: "json" }).$type<string[]>(),
+  createdAt: createdAt(),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+});

@@ -1,0 +1,52 @@
+/**
+ * Bindings, variables and the typed configuration read from them.
+ * `Env` itself is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
+ */
+import { z } from "zod";
+import type { AuthenticatedToken } from "./auth/token.repository";
+
+/** Hono's environment for this app: the Worker's bindings and the per-request variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** When storage work for this request must have finished (epoch ms). */
+    deadline: number;
+    /** The token that authenticated the request (set by the auth middleware). */
+    token: AuthenticatedToken;
+  };
+}
+
+const configSchema = z.object({
+  LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
+  // KV rejects an expirationTtl below 60 seconds.
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(300),
+});
+
+export interface Config {
+  lookupTimeoutMs: number;
+  cacheTtlSeconds: number;
+}
+
+const configs = new WeakMap<Env, Config>();
+
+/**
+ * The configuration of this Worker, validated once per `env` object.
+ *
+ * @throws {Error} when a variable is set to something unusable (a deploy mistake, answered 500).
+ */
+export function readConfig(env: Env): Config {
+  let config = configs.get(env);
+  if (config) return config;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
+    throw new Error(`invalid configuration: ${names}`);
+  }
+  config = {
+    lookupTimeoutMs: parsed.data.LOOKUP_TIMEOUT_MS,
+    cacheTtlSeconds: parsed.data.CACHE_TTL_SECONDS,
+  };
+  configs.set(env, config);
+  return config;
+}

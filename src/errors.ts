@@ -1,0 +1,74 @@
+/**
+ * The one error type of the API and its JSON shape. Everything that fails a request throws an
+ * `ApiError`; `app.onError` (src/app.ts) turns it into the response, and anything else into a 500.
+ */
+import { z } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The contract's error messages, word for word. */
+export const ErrorMessage = {
+  chatIdRequired: "Chat ID is required",
+  chatIdInvalid: "Invalid chat ID",
+  invalidBody: "Invalid request body",
+  unauthorized: "Unauthorized",
+  permissionDenied: "Permission denied",
+  conversationNotFound: "Conversation not found",
+  clientNotFound: "Client not found",
+  notFound: "Not found",
+  methodNotAllowed: "Method not allowed",
+  requestTimeout: "Request timeout",
+  internal: "Internal Server Error",
+} as const;
+
+export type ErrorMessage = (typeof ErrorMessage)[keyof typeof ErrorMessage];
+
+/** The body of every error response: `{"error": message, ...details}`. */
+export type ErrorBody = { error: ErrorMessage } & Record<string, unknown>;
+
+export interface ApiErrorOptions {
+  /** Headers the response must carry, such as `WWW-Authenticate` or `Allow`. */
+  headers?: Record<string, string>;
+  /** Extra fields of the body, shown to the caller: never internals. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A failure with a status and a message from the contract.
+ *
+ * @example
+ * throw new ApiError(404, ErrorMessage.conversationNotFound);
+ */
+export class ApiError extends HTTPException {
+  readonly error: ErrorMessage;
+  readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown>;
+
+  constructor(status: ContentfulStatusCode, error: ErrorMessage, options: ApiErrorOptions = {}) {
+    super(status, { message: error });
+    this.name = "ApiError";
+    this.error = error;
+    this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
+  }
+
+  /** The JSON body of this error. */
+  toBody(): ErrorBody {
+    return { ...this.details, error: this.error };
+  }
+}
+
+/** The OpenAPI schema of every error body. */
+export const errorBodySchema = z
+  .object({ error: z.string().openapi({ example: ErrorMessage.conversationNotFound }) })
+  .openapi("Error");
+
+/** An OpenAPI response entry for an error status, with the contract's message as example. */
+export function errorResponse(description: string, example: ErrorMessage) {
+  return {
+    description,
+    content: {
+      "application/json": { schema: errorBodySchema, example: { error: example } },
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { ApiError, ErrorMessage } from "../errors";
+
+/**
+ * Waits for `work`, but no later than `deadline` (epoch ms): then it fails with the contract's
+ * 408, so a hung or slow storage call never holds the caller past `LOOKUP_TIMEOUT_MS`.
+ *
+ * @throws {ApiError} 408 once the deadline has passed.
+ */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ApiError(408, ErrorMessage.requestTimeout)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

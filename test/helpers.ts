@@ -1,0 +1,84 @@
+/**
+ * Seeding and request helpers. Storage is isolated per test file, not per test, so every
+ * helper makes rows with fresh ids: no test depends on another's data.
+ */
+import { env, exports } from "cloudflare:workers";
+import { database } from "../src/db/client";
+import { apiTokens, clients, conversation, type TokenScope } from "../src/db/schema";
+import { sha256Hex } from "../src/lib/sha256";
+
+export const BASE_URL = "http://lookup.test";
+
+/** A fresh identifier with a readable prefix. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 13)}`;
+}
+
+/** A fresh, valid phone-number chat id in canonical form (`N@c.us`). */
+export function uniqueChatId(): string {
+  const digits = crypto.getRandomValues(new Uint32Array(2)).join("").slice(0, 15);
+  return `9${digits}@c.us`;
+}
+
+export async function seedClient(fields: { id?: string; sessionId?: string } = {}) {
+  const client = { id: fields.id ?? uniqueId("client"), sessionId: fields.sessionId ?? uniqueId("session") };
+  await database(env.DB).insert(clients).values(client);
+  return client;
+}
+
+export async function seedConversation(fields: { chatId?: string; clientId: string | null }) {
+  const row = {
+    id: uniqueId("conversation"),
+    chatId: fields.chatId ?? uniqueChatId(),
+    clientId: fields.clientId,
+  };
+  await database(env.DB).insert(conversation).values(row);
+  return row;
+}
+
+/** A client with one conversation: the chat id resolves to `{ id, session_id }`. */
+export async function seedLinkedChat(fields: { sessionId?: string } = {}) {
+  const client = await seedClient(fields);
+  const chat = await seedConversation({ clientId: client.id });
+  return { chatId: chat.chatId, record: { id: client.id, session_id: client.sessionId } };
+}
+
+export interface TokenFields {
+  scopes?: TokenScope[];
+  sessions?: string[] | null;
+  expiresAt?: Date | null;
+  revokedAt?: Date | null;
+}
+
+/** Stores a new token (as its hash, like the CLI) and returns the token itself. */
+export async function seedToken(fields: TokenFields = {}): Promise<string> {
+  const token = `csl_test_${crypto.randomUUID().replaceAll("-", "")}`;
+  await database(env.DB)
+    .insert(apiTokens)
+    .values({
+      name: uniqueId("token"),
+      tokenHash: await sha256Hex(token),
+      scopes: fields.scopes ?? ["clients:read"],
+      sessions: fields.sessions ?? null,
+      expiresAt: fields.expiresAt ?? null,
+      revokedAt: fields.revokedAt ?? null,
+    });
+  return token;
+}
+
+/** Sends a request through the Worker's own fetch handler, as a caller would. */
+export function request(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE_URL}${path}`, init));
+}
+
+/** `GET /api/clients/view?chatId=…` with a bearer token. */
+export function lookup(chatId: string, token: string, headers: Record<string, string> = {}) {
+  return request(`/api/clients/view?chatId=${encodeURIComponent(chatId)}`, {
+    headers: { Authorization: `Bearer ${token}`, ...headers },
+  });
+}
+
+/** The JSON body of a response. */
+export async function body(response: Response): Promise<unknown> {
+  return response.json();
+}
