@@ -82,3 +82,39 @@ export function lookup(chatId: string, token: string, headers: Record<string, st
 export async function body(response: Response): Promise<unknown> {
   return response.json();
 }
+
+/**
+ * Sends a request straight to the app with an execution context of the test's own, and waits
+ * for the work it left running (cache writes through `waitUntil`) before returning.
+ */
+export async function lookupAndSettle(chatId: string, token: string): Promise<Response> {
+  const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+  const { default: app } = await import("../src/index");
+  const context = createExecutionContext();
+  const response = await app.fetch(
+    new Request(`${BASE_URL}/api/clients/view?chatId=${encodeURIComponent(chatId)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    }),
+    env,
+    context,
+  );
+  await waitOnExecutionContext(context);
+  return response;
+}
+
+/** Log lines written through console while `run` runs, as text. */
+export async function captureLogs(run: () => Promise<void>): Promise<string> {
+  const { vi } = await import("vitest");
+  const lines: string[] = [];
+  const spies = (["log", "info", "warn", "error"] as const).map((level) =>
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    }),
+  );
+  try {
+    await run();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return lines.join("\n");
+}

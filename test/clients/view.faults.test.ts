@@ -1,0 +1,76 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { captureLogs, lookup, seedLinkedChat, seedToken } from "../helpers";
+
+let token: string;
+beforeAll(async () => {
+  token = await seedToken();
+  // Use the token once so that it is known: the faults below hit the lookup itself.
+  const { chatId } = await seedLinkedChat();
+  await lookup(chatId, token);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Makes every D1 statement that reads `table` behave as `statement` does. */
+function breakQueriesOn(table: string, statement: () => Promise<never>) {
+  const prepare = env.DB.prepare.bind(env.DB);
+  vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
+    if (!sql.includes(`"${table}"`)) return prepare(sql);
+    const broken = { all: statement, raw: statement, first: statement, run: statement };
+    return { ...broken, bind: () => broken } as unknown as D1PreparedStatement;
+  });
+}
+
+describe("storage faults during a lookup", () => {
+  it("answers 500 with nothing internal in the body when D1 throws, and logs it without the chat id", async () => {
+    const { chatId } = await seedLinkedChat();
+    breakQueriesOn("conversation", () =>
+      Promise.reject(new Error("D1_ERROR: no such table: conversation: SQLITE_ERROR")),
+    );
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, token);
+    });
+    expect(response?.status).toBe(500);
+    expect(response?.headers.get("Content-Type")).toBe("application/json");
+    expect(await response?.text()).toBe('{"error":"Internal Server Error"}');
+    expect(logs).toContain('"event":"request.failed"');
+    expect(logs).toContain("no such table");
+    expect(logs).not.toContain(chatId.split("@")[0]);
+    expect(logs).not.toContain(token);
+  });
+
+  it("answers 408 Request timeout by LOOKUP_TIMEOUT_MS when D1 hangs", async () => {
+    const { chatId } = await seedLinkedChat();
+    breakQueriesOn("conversation", () => new Promise<never>(() => {}));
+    const response = await lookup(chatId, token);
+    expect(response.status).toBe(408);
+    expect(await response.json()).toEqual({ error: "Request timeout" });
+    expect(response.headers.get("X-Request-Id")).toBeTruthy();
+  });
+
+  it("answers 408 when D1 hangs while checking a token", async () => {
+    const { chatId } = await seedLinkedChat();
+    const unseen = await seedToken();
+    breakQueriesOn("api_tokens", () => new Promise<never>(() => {}));
+    const response = await lookup(chatId, unseen);
+    expect(response.status).toBe(408);
+    expect(await response.json()).toEqual({ error: "Request timeout" });
+  });
+
+  it("answers 500 when D1 throws while checking a token, without the token in the body or logs", async () => {
+    const { chatId } = await seedLinkedChat();
+    const unseen = await seedToken();
+    breakQueriesOn("api_tokens", () => Promise.reject(new Error("D1_ERROR: Network connection lost.")));
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, unseen);
+    });
+    expect(response?.status).toBe(500);
+    expect(await response?.json()).toEqual({ error: "Internal Server Error" });
+    expect(logs).not.toContain(unseen);
+  });
+});
