@@ -21,11 +21,14 @@ const configSchema = z.object({
   LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
   // KV rejects an expirationTtl below 60 seconds.
   CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(300),
+  // 0 turns the in-memory tier off; other instances may serve a value this old after a write.
+  MEMORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 });
 
 export interface Config {
   lookupTimeoutMs: number;
   cacheTtlSeconds: number;
+  memoryCacheTtlMs: number;
 }
 
 const configs = new WeakMap<Env, Config>();
@@ -46,6 +49,7 @@ export function readConfig(env: Env): Config {
   config = {
     lookupTimeoutMs: parsed.data.LOOKUP_TIMEOUT_MS,
     cacheTtlSeconds: parsed.data.CACHE_TTL_SECONDS,
+    memoryCacheTtlMs: parsed.data.MEMORY_CACHE_TTL_MS,
   };
   configs.set(env, config);
   return config;

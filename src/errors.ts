@@ -11,6 +11,8 @@ export const ErrorMessage = {
   chatIdRequired: "Chat ID is required",
   chatIdInvalid: "Invalid chat ID",
   invalidBody: "Invalid request body",
+  clientIdInvalid: "Invalid client ID",
+  payloadTooLarge: "Request body too large",
   unauthorized: "Unauthorized",
   permissionDenied: "Permission denied",
   conversationNotFound: "Conversation not found",

@@ -3,6 +3,7 @@
  */
 import { createApp } from "./app";
 import { clientsRoutes } from "./clients/clients.routes";
+import { conversationsRoutes } from "./conversations/conversations.routes";
 
 const app = createApp();
 
@@ -14,7 +15,8 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 
 const routes = app
   .get("/health", (c) => c.json({ status: "ok" as const }, 200))
-  .route("/api/clients", clientsRoutes);
+  .route("/api/clients", clientsRoutes)
+  .route("/api/conversations", conversationsRoutes);
 
 /** The app's type, for Hono's typed client (`hc<AppType>`). */
 export type AppType = typeof routes;

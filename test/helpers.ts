@@ -3,7 +3,7 @@
  * helper makes rows with fresh ids: no test depends on another's data.
  */
 import { env, exports } from "cloudflare:workers";
-import { database } from "../src/db/client";
+import { openPrimarySession } from "../src/db/client";
 import { apiTokens, clients, conversation, type TokenScope } from "../src/db/schema";
 import { sha256Hex } from "../src/lib/sha256";
 
@@ -22,7 +22,7 @@ export function uniqueChatId(): string {
 
 export async function seedClient(fields: { id?: string; sessionId?: string } = {}) {
   const client = { id: fields.id ?? uniqueId("client"), sessionId: fields.sessionId ?? uniqueId("session") };
-  await database(env.DB).insert(clients).values(client);
+  await openPrimarySession(env.DB).db.insert(clients).values(client);
   return client;
 }
 
@@ -32,7 +32,7 @@ export async function seedConversation(fields: { chatId?: string; clientId: stri
     chatId: fields.chatId ?? uniqueChatId(),
     clientId: fields.clientId,
   };
-  await database(env.DB).insert(conversation).values(row);
+  await openPrimarySession(env.DB).db.insert(conversation).values(row);
   return row;
 }
 
@@ -53,8 +53,8 @@ export interface TokenFields {
 /** Stores a new token (as its hash, like the CLI) and returns the token itself. */
 export async function seedToken(fields: TokenFields = {}): Promise<string> {
   const token = `csl_test_${crypto.randomUUID().replaceAll("-", "")}`;
-  await database(env.DB)
-    .insert(apiTokens)
+  await openPrimarySession(env.DB)
+    .db.insert(apiTokens)
     .values({
       name: uniqueId("token"),
       tokenHash: await sha256Hex(token),
@@ -86,20 +86,33 @@ export async function body(response: Response): Promise<unknown> {
 /**
  * Sends a request straight to the app with an execution context of the test's own, and waits
  * for the work it left running (cache writes through `waitUntil`) before returning.
+ * `vars` overrides variables for this request only (e.g. `MEMORY_CACHE_TTL_MS: "0"`).
  */
-export async function lookupAndSettle(chatId: string, token: string): Promise<Response> {
+export async function fetchAndSettle(
+  path: string,
+  init: RequestInit = {},
+  vars: Partial<Record<"MEMORY_CACHE_TTL_MS" | "CACHE_TTL_SECONDS", string>> = {},
+): Promise<Response> {
   const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
   const { default: app } = await import("../src/index");
   const context = createExecutionContext();
-  const response = await app.fetch(
-    new Request(`${BASE_URL}/api/clients/view?chatId=${encodeURIComponent(chatId)}`, {
-      headers: { Authorization: `Bearer ${token}` },
-    }),
-    env,
-    context,
-  );
+  const bindings = Object.keys(vars).length === 0 ? env : { ...env, ...vars };
+  const response = await app.fetch(new Request(`${BASE_URL}${path}`, init), bindings, context);
   await waitOnExecutionContext(context);
   return response;
+}
+
+/** A lookup through {@link fetchAndSettle}. */
+export function lookupAndSettle(
+  chatId: string,
+  token: string,
+  vars: Parameters<typeof fetchAndSettle>[2] = {},
+): Promise<Response> {
+  return fetchAndSettle(
+    `/api/clients/view?chatId=${encodeURIComponent(chatId)}`,
+    { headers: { Authorization: `Bearer ${token}` } },
+    vars,
+  );
 }
 
 /** Log lines written through console while `run` runs, as text. */
@@ -117,4 +130,48 @@ export async function captureLogs(run: () => Promise<void>): Promise<string> {
     for (const spy of spies) spy.mockRestore();
   }
   return lines.join("\n");
+}
+
+type StatementBehaviour = () => Promise<never>;
+
+/**
+ * Watches D1 through every door the app may use (`prepare`, `batch`, `withSession`): returns
+ * the SQL of each statement prepared from now on. `breakOn` makes statements that mention the
+ * table answer as `behaviour` does (throw, hang) instead of running.
+ */
+export async function watchD1(breakOn?: {
+  table: string;
+  behaviour: StatementBehaviour;
+  /** How many statements to break; every one when absent. */
+  times?: number;
+}): Promise<string[]> {
+  const { vi } = await import("vitest");
+  const prepared: string[] = [];
+  let toBreak = breakOn?.times ?? Number.POSITIVE_INFINITY;
+  const prepareOn = (target: Pick<D1Database, "prepare">) => {
+    const original = target.prepare.bind(target);
+    return (sql: string): D1PreparedStatement => {
+      prepared.push(sql);
+      if (breakOn === undefined || toBreak <= 0 || !sql.includes(`"${breakOn.table}"`)) return original(sql);
+      toBreak--;
+      const broken = {
+        all: breakOn.behaviour,
+        raw: breakOn.behaviour,
+        first: breakOn.behaviour,
+        run: breakOn.behaviour,
+      };
+      return { ...broken, bind: () => broken } as unknown as D1PreparedStatement;
+    };
+  };
+  vi.spyOn(env.DB, "prepare").mockImplementation(prepareOn(env.DB));
+  const withSession = env.DB.withSession.bind(env.DB);
+  vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
+    const session = withSession(constraint);
+    return {
+      prepare: prepareOn(session),
+      batch: session.batch.bind(session),
+      getBookmark: session.getBookmark.bind(session),
+    } as D1DatabaseSession;
+  });
+  return prepared;
 }

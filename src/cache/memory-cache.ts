@@ -1,22 +1,27 @@
 /**
- * A small in-memory cache for one Worker instance: entries expire after a TTL and the least
- * recently used ones are dropped beyond a bound, so memory stays flat whatever callers send.
+ * A small in-memory cache for one Worker instance: entries expire after their TTL, and the least
+ * recently used ones are dropped beyond a bound on entries and on bytes, so memory stays flat
+ * whatever callers send.
  */
 export interface MemoryCacheOptions {
-  /** How long an entry is served, in milliseconds. */
-  ttlMs: number;
   /** How many entries are kept at most. */
   maxEntries: number;
+  /** Roughly how many bytes keys and values may take at most. */
+  maxBytes: number;
+  /** The approximate size of a value in bytes. */
+  sizeOf: (value: unknown) => number;
 }
 
 interface Entry<V> {
   value: V;
   expiresAt: number;
+  bytes: number;
 }
 
 export class MemoryCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #options: MemoryCacheOptions;
+  #bytes = 0;
 
   constructor(options: MemoryCacheOptions) {
     this.#options = options;
@@ -27,30 +32,43 @@ export class MemoryCache<V> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= Date.now()) {
-      this.#entries.delete(key);
+      this.delete(key);
       return undefined;
     }
-    // Re-insert so that Map order is least recently used first.
+    // Re-insert so that Map order stays least recently used first.
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     return entry.value;
   }
 
-  set(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt: Date.now() + this.#options.ttlMs });
-    while (this.#entries.size > this.#options.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
+  /** Keeps `value` under `key` for `ttlMs` milliseconds (0 or less: not at all). */
+  set(key: string, value: V, ttlMs: number): void {
+    this.delete(key);
+    if (ttlMs <= 0) return;
+    const bytes = key.length * 2 + this.#options.sizeOf(value);
+    if (bytes > this.#options.maxBytes) return;
+    this.#entries.set(key, { value, expiresAt: Date.now() + ttlMs, bytes });
+    this.#bytes += bytes;
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.#options.maxEntries && this.#bytes <= this.#options.maxBytes) break;
+      this.delete(oldest);
     }
   }
 
   delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
     this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
   }
 
-  get size(): number {
-    return this.#entries.size;
+  /** How many entries and bytes the cache holds now. */
+  get usage(): { entries: number; bytes: number } {
+    return { entries: this.#entries.size, bytes: this.#bytes };
   }
+}
+
+/** A size estimate for small JSON-like values: two bytes per character of their JSON. */
+export function jsonSize(value: unknown): number {
+  return value === null || value === undefined ? 8 : JSON.stringify(value).length * 2;
 }

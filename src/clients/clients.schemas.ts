@@ -1,5 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { chatIdSchema } from "../chat-id";
+import { ErrorMessage } from "../errors";
+
+// Printable, URL-safe identifiers: what a bot backend uses for its own ids.
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
+
+/** A client id in a path: 1 to 128 URL-safe characters. */
+export const clientIdSchema = z
+  .string({ error: ErrorMessage.clientIdInvalid })
+  .max(128, { error: ErrorMessage.clientIdInvalid })
+  .regex(IDENTIFIER, { error: ErrorMessage.clientIdInvalid });
+
+export const clientIdParamsSchema = z.object({
+  id: clientIdSchema.openapi({ param: { description: "The client's id." }, example: "abc123" }),
+});
 
 export const viewClientQuerySchema = z.object({
   chatId: chatIdSchema.openapi({
@@ -11,6 +26,23 @@ export const viewClientQuerySchema = z.object({
   }),
 });
 
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), { message: "must not contain control characters" });
+
+export const putClientBodySchema = z
+  .strictObject({
+    session_id: text(128).trim().min(1).openapi({
+      description: "The WhatsApp session (connected number) that serves this client.",
+      example: "xyz789",
+    }),
+    name: text(200).nullable().optional().openapi({ description: "Private: never returned by the lookup." }),
+    phone: text(32).nullable().optional().openapi({ description: "Private: never returned by the lookup." }),
+  })
+  .openapi("PutClientBody");
+
 export const clientSessionSchema = z
   .object({
     id: z.string().openapi({ description: "The client's id.", example: "abc123" }),
@@ -21,6 +53,8 @@ export const clientSessionSchema = z
   })
   .openapi("ClientSession");
 
-export const viewClientResponseSchema = z
+export const clientSessionResponseSchema = z
   .object({ success: z.literal(true), record: clientSessionSchema })
-  .openapi("ViewClientResponse");
+  .openapi("ClientSessionResponse");
+
+export const successResponseSchema = z.object({ success: z.literal(true) }).openapi("SuccessResponse");

@@ -1,60 +1,154 @@
 import {
+  type CacheTier,
+  type ChatLookup,
   type ClientSession,
   lookupCacheKey,
   readCachedLookup,
+  refreshCachedChats,
+  rememberedLookup,
+  rememberLookup,
+  singleFlight,
   writeCachedLookup,
 } from "../cache/lookup-cache";
-import { database } from "../db/client";
-import { readConfig } from "../env";
+import { openPrimarySession, openReadSession } from "../db/client";
+import { withTransientRetries } from "../db/retry";
 import { ApiError, ErrorMessage } from "../errors";
 import { beforeDeadline } from "../lib/deadline";
-import { findSessionByChatId } from "./clients.repository";
+import type { RequestContext } from "../request-context";
+import { type ClientFields, deleteClient, findSessionByChatId, upsertClient } from "./clients.repository";
 
-/** What a lookup needs from the request it serves. */
-export interface LookupContext {
-  env: Env;
-  /** Keeps background work (cache writes) alive after the response is sent. */
-  waitUntil: (work: Promise<unknown>) => void;
-  /** Epoch ms by which storage must have answered. */
-  deadline: number;
-  requestId: string;
-  /** `null`: the caller sees every session; otherwise only clients of these sessions. */
-  visibleSessions: readonly string[] | null;
+export interface LookupOptions {
+  /** Skip every cache tier and read D1 (`Cache-Control: no-cache`); the caches are refreshed. */
+  fresh: boolean;
+  /** Read from a D1 replica at least as new as this bookmark (`x-d1-bookmark`). */
+  bookmark: string | null;
+}
+
+export interface LookupResult {
+  lookup: ChatLookup;
+  /** The tier that answered. */
+  tier: CacheTier;
+  /** Milliseconds spent waiting on KV and D1. */
+  storageMs: number;
+  /** The D1 bookmark after the query, when D1 was read. */
+  bookmark: string | null;
+}
+
+type Loaded = Omit<LookupResult, "storageMs">;
+
+async function loadFromD1(
+  context: RequestContext,
+  chatId: string,
+  bookmark: string | null,
+  kvKey?: string,
+): Promise<Loaded> {
+  const { env, config, deadline, requestId } = context;
+  const session = openReadSession(env.DB, bookmark);
+  const lookup = await withTransientRetries(
+    () => findSessionByChatId(session.db, chatId),
+    deadline,
+    requestId,
+  );
+  rememberLookup(chatId, lookup, config.memoryCacheTtlMs);
+  if (lookup.status === "found") {
+    const key = kvKey ?? (await lookupCacheKey(chatId));
+    context.waitUntil(writeCachedLookup(env.CACHE, key, lookup.record, config.cacheTtlSeconds, requestId));
+  }
+  return { lookup, tier: "d1", bookmark: session.bookmark() };
+}
+
+async function loadThroughKv(context: RequestContext, chatId: string): Promise<Loaded> {
+  const key = await lookupCacheKey(chatId);
+  const cached = await readCachedLookup(context.env.CACHE, key, context.requestId);
+  if (cached === null) return loadFromD1(context, chatId, null, key);
+  const lookup: ChatLookup = { status: "found", record: cached };
+  rememberLookup(chatId, lookup, context.config.memoryCacheTtlMs);
+  return { lookup, tier: "kv", bookmark: null };
 }
 
 /**
- * Finds which client a chat belongs to and which WhatsApp session serves it: from KV when
- * cached, otherwise with one D1 query, whose answer is then cached without delaying the reply.
+ * What is known of a chat, from the nearest tier that knows it: this instance's memory, then
+ * this location's KV, then one D1 query. Concurrent misses for one chat share one load.
  *
  * @param chatId - A canonical chat id (see src/chat-id.ts).
- * @throws {ApiError} 404 "Conversation not found" or "Client not found"; 408 past the deadline.
+ * @throws {ApiError} 408 past the deadline.
  */
-export async function findClientSessionByChatId(
-  context: LookupContext,
+export async function lookupChat(
+  context: RequestContext,
   chatId: string,
-): Promise<ClientSession> {
-  const { env, deadline, requestId } = context;
-  const key = await lookupCacheKey(chatId);
-  let record = await beforeDeadline(readCachedLookup(env.CACHE, key, requestId), deadline);
-  if (record === null) {
-    const found = await beforeDeadline(findSessionByChatId(database(env.DB), chatId), deadline);
-    if (found.status === "conversation-not-found") {
-      throw new ApiError(404, ErrorMessage.conversationNotFound);
-    }
-    if (found.status === "client-not-found") {
-      throw hiddenFrom(context) ?? new ApiError(404, ErrorMessage.clientNotFound);
-    }
-    record = found.record;
-    const ttl = readConfig(env).cacheTtlSeconds;
-    context.waitUntil(writeCachedLookup(env.CACHE, key, record, ttl, requestId));
+  options: LookupOptions,
+): Promise<LookupResult> {
+  const started = Date.now();
+  if (options.fresh) {
+    const loaded = await beforeDeadline(loadFromD1(context, chatId, options.bookmark), context.deadline);
+    return { ...loaded, storageMs: Date.now() - started };
   }
-  if (context.visibleSessions !== null && !context.visibleSessions.includes(record.session_id)) {
-    throw new ApiError(404, ErrorMessage.conversationNotFound);
+  if (context.config.memoryCacheTtlMs > 0) {
+    const remembered = rememberedLookup(chatId);
+    if (remembered !== undefined) return { lookup: remembered, tier: "memory", storageMs: 0, bookmark: null };
   }
-  return record;
+  const loaded = await beforeDeadline(
+    singleFlight(chatId, () => loadThroughKv(context, chatId)),
+    context.deadline,
+  );
+  return { ...loaded, storageMs: Date.now() - started };
 }
 
-/** A session-limited caller learns nothing of chats outside its sessions, not even that they exist. */
-function hiddenFrom(context: LookupContext): ApiError | null {
-  return context.visibleSessions === null ? null : new ApiError(404, ErrorMessage.conversationNotFound);
+/**
+ * The answer a caller may see. A session-limited caller learns nothing of chats outside its
+ * sessions, not even that they exist: they answer exactly as an unknown chat.
+ *
+ * @throws {ApiError} 404 "Conversation not found" or "Client not found".
+ */
+export function visibleAnswer(lookup: ChatLookup, visibleSessions: readonly string[] | null): ClientSession {
+  const hidden =
+    visibleSessions !== null &&
+    (lookup.status !== "found" || !visibleSessions.includes(lookup.record.session_id));
+  if (lookup.status === "conversation-not-found" || hidden) {
+    throw new ApiError(404, ErrorMessage.conversationNotFound);
+  }
+  if (lookup.status === "client-not-found") throw new ApiError(404, ErrorMessage.clientNotFound);
+  return lookup.record;
+}
+
+/**
+ * Creates or updates a client, then rewrites the cached answer of every chat of that client, so
+ * a session change is answered at once here. Retried on transient D1 errors: an upsert is
+ * idempotent.
+ */
+export async function putClient(
+  context: RequestContext,
+  id: string,
+  fields: ClientFields,
+): Promise<{ record: ClientSession; bookmark: string | null }> {
+  const session = openPrimarySession(context.env.DB);
+  const { record, chatIds } = await beforeDeadline(
+    withTransientRetries(() => upsertClient(session.db, id, fields), context.deadline, context.requestId),
+    context.deadline,
+  );
+  const changes = chatIds.map((chatId) => ({ chatId, lookup: { status: "found", record } as const }));
+  await beforeDeadline(refreshCachedChats(changes, context), context.deadline);
+  return { record, bookmark: session.bookmark() };
+}
+
+/**
+ * Deletes a client and drops the cached answer of each of its chats, which now answer
+ * "Client not found". Not retried: a retry after a lost reply would answer 404 for a delete
+ * that succeeded.
+ *
+ * @throws {ApiError} 404 "Client not found".
+ */
+export async function removeClient(
+  context: RequestContext,
+  id: string,
+): Promise<{ bookmark: string | null }> {
+  const session = openPrimarySession(context.env.DB);
+  const deleted = await beforeDeadline(deleteClient(session.db, id), context.deadline);
+  if (deleted === null) throw new ApiError(404, ErrorMessage.clientNotFound);
+  const changes = deleted.chatIds.map((chatId) => ({
+    chatId,
+    lookup: { status: "client-not-found" } as const,
+  }));
+  await beforeDeadline(refreshCachedChats(changes, context), context.deadline);
+  return { bookmark: session.bookmark() };
 }

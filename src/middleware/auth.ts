@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { type AuthenticatedToken, findTokenByHash } from "../auth/token.repository";
-import { MemoryCache } from "../cache/memory-cache";
-import { database } from "../db/client";
+import { jsonSize, MemoryCache } from "../cache/memory-cache";
+import { openReadSession } from "../db/client";
+import { withTransientRetries } from "../db/retry";
 import type { TokenScope } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, ErrorMessage } from "../errors";
@@ -16,9 +17,11 @@ const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]{1,512}=*$/;
  * Tokens seen recently, by hash (`null`: no such token). A revoked token must stop working
  * within 60 s, so an entry lives 30 s: a hot token costs no storage round trip.
  */
+const TOKEN_CACHE_TTL_MS = 30_000;
 const tokensByHash = new MemoryCache<AuthenticatedToken | null>({
-  ttlMs: 30_000,
   maxEntries: 10_000,
+  maxBytes: 4 * 1024 * 1024,
+  sizeOf: jsonSize,
 });
 
 function unauthorized(tokenPresented: boolean): ApiError {
@@ -40,8 +43,12 @@ function presentedToken(header: string | undefined): string | null {
 async function findToken(env: Env, tokenHash: string, deadline: number): Promise<AuthenticatedToken | null> {
   const cached = tokensByHash.get(tokenHash);
   if (cached !== undefined) return cached;
-  const token = await beforeDeadline(findTokenByHash(database(env.DB), tokenHash), deadline);
-  tokensByHash.set(tokenHash, token);
+  const { db } = openReadSession(env.DB, null);
+  const token = await beforeDeadline(
+    withTransientRetries(() => findTokenByHash(db, tokenHash), deadline),
+    deadline,
+  );
+  tokensByHash.set(tokenHash, token, TOKEN_CACHE_TTL_MS);
   return token;
 }
 
@@ -69,6 +76,10 @@ export function requireScope(scope: TokenScope) {
       throw unauthorized(true);
     }
     if (!token.scopes.includes(scope)) throw new ApiError(403, ErrorMessage.permissionDenied);
+    // Session limits narrow what a token may read; writes need a token without them.
+    if (scope === "clients:write" && token.sessions !== null) {
+      throw new ApiError(403, ErrorMessage.permissionDenied);
+    }
 
     c.set("token", token);
     await next();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { captureLogs, lookup, seedLinkedChat, seedToken } from "../helpers";
+import { captureLogs, lookup, seedLinkedChat, seedToken, watchD1 } from "../helpers";
 
 let token: string;
 beforeAll(async () => {
@@ -14,22 +14,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Makes every D1 statement that reads `table` behave as `statement` does. */
-function breakQueriesOn(table: string, statement: () => Promise<never>) {
-  const prepare = env.DB.prepare.bind(env.DB);
-  vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
-    if (!sql.includes(`"${table}"`)) return prepare(sql);
-    const broken = { all: statement, raw: statement, first: statement, run: statement };
-    return { ...broken, bind: () => broken } as unknown as D1PreparedStatement;
-  });
-}
-
 describe("storage faults during a lookup", () => {
   it("answers 500 with nothing internal in the body when D1 throws, and logs it without the chat id", async () => {
     const { chatId } = await seedLinkedChat();
-    breakQueriesOn("conversation", () =>
-      Promise.reject(new Error("D1_ERROR: no such table: conversation: SQLITE_ERROR")),
-    );
+    await watchD1({
+      table: "conversation",
+      behaviour: () => Promise.reject(new Error("D1_ERROR: no such table: conversation: SQLITE_ERROR")),
+    });
     let response: Response | undefined;
     const logs = await captureLogs(async () => {
       response = await lookup(chatId, token);
@@ -45,7 +36,7 @@ describe("storage faults during a lookup", () => {
 
   it("answers 408 Request timeout by LOOKUP_TIMEOUT_MS when D1 hangs", async () => {
     const { chatId } = await seedLinkedChat();
-    breakQueriesOn("conversation", () => new Promise<never>(() => {}));
+    await watchD1({ table: "conversation", behaviour: () => new Promise<never>(() => {}) });
     const response = await lookup(chatId, token);
     expect(response.status).toBe(408);
     expect(await response.json()).toEqual({ error: "Request timeout" });
@@ -55,7 +46,7 @@ describe("storage faults during a lookup", () => {
   it("answers 408 when D1 hangs while checking a token", async () => {
     const { chatId } = await seedLinkedChat();
     const unseen = await seedToken();
-    breakQueriesOn("api_tokens", () => new Promise<never>(() => {}));
+    await watchD1({ table: "api_tokens", behaviour: () => new Promise<never>(() => {}) });
     const response = await lookup(chatId, unseen);
     expect(response.status).toBe(408);
     expect(await response.json()).toEqual({ error: "Request timeout" });
@@ -64,7 +55,10 @@ describe("storage faults during a lookup", () => {
   it("answers 500 when D1 throws while checking a token, without the token in the body or logs", async () => {
     const { chatId } = await seedLinkedChat();
     const unseen = await seedToken();
-    breakQueriesOn("api_tokens", () => Promise.reject(new Error("D1_ERROR: Network connection lost.")));
+    await watchD1({
+      table: "api_tokens",
+      behaviour: () => Promise.reject(new Error("D1_ERROR: some failure")),
+    });
     let response: Response | undefined;
     const logs = await captureLogs(async () => {
       response = await lookup(chatId, unseen);

@@ -1,0 +1,32 @@
+import { z } from "@hono/zod-openapi";
+import { chatIdSchema } from "../chat-id";
+import { clientIdSchema } from "../clients/clients.schemas";
+
+export const chatIdParamsSchema = z.object({
+  chatId: chatIdSchema.openapi({
+    param: {
+      description:
+        "The WhatsApp chat id; stored in canonical form (`N@s.whatsapp.net` and `N:12@s.whatsapp.net` are stored as `N@c.us`).",
+    },
+    example: "123456789@c.us",
+  }),
+});
+
+export const putConversationBodySchema = z
+  .strictObject({
+    client_id: clientIdSchema.nullable().openapi({
+      description: "The client this chat belongs to, or `null` to unlink it.",
+      example: "abc123",
+    }),
+  })
+  .openapi("PutConversationBody");
+
+export const conversationResponseSchema = z
+  .object({
+    success: z.literal(true),
+    record: z.object({
+      chat_id: z.string().openapi({ description: "The canonical chat id.", example: "123456789@c.us" }),
+      client_id: z.string().nullable().openapi({ example: "abc123" }),
+    }),
+  })
+  .openapi("ConversationResponse");
