@@ -47,7 +47,8 @@ function errorResponse(error: Error, c: Context<AppEnv>): Response {
   }
   // Hono's own validator rejects a body that is not JSON before our hook sees it.
   if (error instanceof HTTPException && error.status === 400) {
-    return c.json({ error: ErrorMessage.invalidBody }, 400);
+    const details = [{ path: "", message: "Body is not valid JSON" }];
+    return c.json({ error: ErrorMessage.invalidBody, details }, 400);
   }
   logEvent("error", "request.failed", {
     requestId: c.var.requestId,

@@ -160,18 +160,44 @@ export async function watchD1(breakOn?: {
         first: breakOn.behaviour,
         run: breakOn.behaviour,
       };
-      return { ...broken, bind: () => broken } as unknown as D1PreparedStatement;
+      const statement = { ...broken, bind: () => statement };
+      brokenStatements.add(statement);
+      return statement as unknown as D1PreparedStatement;
     };
   };
+  // A batch holding a broken statement fails as a whole, as a D1 batch (one transaction) does.
+  const batchOn = (target: Pick<D1Database, "batch">) => {
+    const original = target.batch.bind(target);
+    return <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> =>
+      statements.some((statement) => brokenStatements.has(statement))
+        ? (breakOn?.behaviour() ?? original<T>(statements))
+        : original<T>(statements);
+  };
+  const brokenStatements = new WeakSet<object>();
   vi.spyOn(env.DB, "prepare").mockImplementation(prepareOn(env.DB));
+  vi.spyOn(env.DB, "batch").mockImplementation(batchOn(env.DB));
   const withSession = env.DB.withSession.bind(env.DB);
   vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
     const session = withSession(constraint);
     return {
       prepare: prepareOn(session),
-      batch: session.batch.bind(session),
+      batch: batchOn(session),
       getBookmark: session.getBookmark.bind(session),
     } as D1DatabaseSession;
   });
   return prepared;
+}
+
+/** A write request with a JSON body (a string body is sent as is). */
+export function write(
+  method: "PUT" | "DELETE",
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<Response> {
+  return request(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
 }

@@ -1,0 +1,92 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { isTransientD1Error } from "../../src/db/d1-errors";
+import { captureLogs, lookup, seedLinkedChat, seedToken, uniqueId, watchD1, write } from "../helpers";
+
+let token: string;
+beforeAll(async () => {
+  token = await seedToken();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("retries of transient D1 errors", () => {
+  it.each([
+    "D1_ERROR: Network connection lost.",
+    "D1_ERROR: internal error; reference = x: storage caused object to be reset",
+    "D1 DB reset because its code was updated.",
+    "Cannot resolve D1 DB due to transient issue on remote node",
+  ])("recognises %j as transient", (message) => {
+    expect(isTransientD1Error(new Error("Failed query", { cause: new Error(message) }))).toBe(true);
+  });
+
+  it("does not take other errors for transient ones", () => {
+    expect(isTransientD1Error(new Error("D1_ERROR: no such table: conversation"))).toBe(false);
+    expect(isTransientD1Error("Network connection lost")).toBe(false);
+  });
+
+  it("retries a lookup that met a transient error, and answers", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const statements = await watchD1({
+      table: "conversation",
+      times: 2,
+      behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
+    });
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, token);
+    });
+    expect(response?.status).toBe(200);
+    expect(await response?.json()).toEqual({ success: true, record });
+    expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(3);
+    expect(logs.match(/"event":"d1.retry"/g)).toHaveLength(2);
+  });
+
+  it("does not retry an error that is not transient", async () => {
+    const { chatId } = await seedLinkedChat();
+    const statements = await watchD1({
+      table: "conversation",
+      times: 1,
+      behaviour: () => Promise.reject(new Error("D1_ERROR: no such column: session_id")),
+    });
+    let response: Response | undefined;
+    await captureLogs(async () => {
+      response = await lookup(chatId, token);
+    });
+    expect(response?.status).toBe(500);
+    expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(1);
+  });
+
+  it("gives up after a few attempts and answers 500", async () => {
+    const { chatId } = await seedLinkedChat();
+    const statements = await watchD1({
+      table: "conversation",
+      behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
+    });
+    let response: Response | undefined;
+    await captureLogs(async () => {
+      response = await lookup(chatId, token);
+    });
+    expect(response?.status).toBe(500);
+    expect(await response?.json()).toEqual({ error: "Internal Server Error" });
+    expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(4);
+  });
+
+  it("retries an idempotent write (PUT) that met a transient error", async () => {
+    const writer = await seedToken({ scopes: ["clients:write"] });
+    await watchD1({
+      table: "clients",
+      times: 1,
+      behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
+    });
+    const id = uniqueId("client");
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await write("PUT", `/api/clients/${id}`, writer, { session_id: "s-1" });
+    });
+    expect(response?.status).toBe(200);
+    expect(await response?.json()).toEqual({ success: true, record: { id, session_id: "s-1" } });
+    expect(logs).toContain('"event":"d1.retry"');
+  });
+});
