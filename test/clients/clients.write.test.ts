@@ -89,6 +89,31 @@ describe("PUT /api/clients/{id}", () => {
     expect(Array.isArray(json.details)).toBe(true);
   });
 
+  it.each([
+    ["a form body", "application/x-www-form-urlencoded"],
+    ["plain text", "text/plain"],
+  ])("answers 400 Invalid request body for %s", async (_, contentType) => {
+    const response = await request(`/api/clients/${uniqueId("client")}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${writer}`, "Content-Type": contentType },
+      body: "session_id=s-1",
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "Invalid request body",
+      details: [{ path: "", message: "Content-Type must be application/json" }],
+    });
+  });
+
+  it("answers 400 Invalid request body for a PUT without a body", async () => {
+    const response = await request(`/api/clients/${uniqueId("client")}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${writer}` },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "Invalid request body" });
+  });
+
   it("names the field at fault in the details", async () => {
     const response = await write("PUT", `/api/clients/${uniqueId("client")}`, writer, { session_id: 42 });
     const json = (await response.json()) as { details: { path: string }[] };
