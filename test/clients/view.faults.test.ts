@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { captureLogs, lookup, seedLinkedChat, seedToken, watchD1 } from "../helpers";
 
