@@ -14,12 +14,16 @@ export default defineConfig(async () => {
             // Short enough that a hung-storage test answers 408 quickly.
             LOOKUP_TIMEOUT_MS: "1000",
           },
+          // Low enough for a test to reach; tests use a fresh token (a fresh counter) each.
+          ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },
         },
       }),
     ],
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
+      // The one-line-per-request log is asserted where it matters; elsewhere it is noise.
+      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
     },
   };
 });

@@ -10,7 +10,9 @@ import type { ZodError } from "zod";
 import type { AppEnv } from "./env";
 import { ApiError, ErrorMessage } from "./errors";
 import { describeError, logEvent } from "./lib/log";
+import { corsFromConfig } from "./middleware/cors";
 import { startDeadline } from "./middleware/deadline";
+import { requestLog } from "./middleware/request-log";
 import { responseHeaders } from "./middleware/response-headers";
 
 const CONTRACT_MESSAGES = new Set<string>(Object.values(ErrorMessage));
@@ -50,11 +52,7 @@ function errorResponse(error: Error, c: Context<AppEnv>): Response {
     const message = error.status === 415 ? "Content-Type must be application/json" : "Body is not valid JSON";
     return c.json({ error: ErrorMessage.invalidBody, details: [{ path: "", message }] }, 400);
   }
-  logEvent("error", "request.failed", {
-    requestId: c.var.requestId,
-    route: c.req.routePath,
-    error: describeError(error),
-  });
+  logEvent("error", "request.failed", { requestId: c.var.requestId, error: describeError(error) });
   return c.json({ error: ErrorMessage.internal }, 500);
 }
 
@@ -63,6 +61,8 @@ export function createApp() {
   const app = createRouter();
   app.use(requestId());
   app.use(responseHeaders);
+  app.use(requestLog);
+  app.use(corsFromConfig);
   app.use("/api/*", startDeadline);
   app.onError(errorResponse);
   app.notFound((c) => c.json({ error: ErrorMessage.notFound }, 404));

@@ -14,6 +14,10 @@ export interface AppEnv {
     deadline: number;
     /** The token that authenticated the request (set by the auth middleware). */
     token: AuthenticatedToken;
+    /** The SHA-256 of that token: the key of its rate limit. */
+    tokenHash: string;
+    /** The cache tier that answered a lookup, for the request log. */
+    cacheTier: string;
   };
 }
 
@@ -23,12 +27,21 @@ const configSchema = z.object({
   CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(300),
   // 0 turns the in-memory tier off; other instances may serve a value this old after a write.
   MEMORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  // A KV read slower than this is treated as a miss: a hanging cache must not become a 408.
+  CACHE_READ_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+  // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
+  RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  ALLOWED_ORIGINS: z.string().default(""),
 });
 
 export interface Config {
   lookupTimeoutMs: number;
   cacheTtlSeconds: number;
   memoryCacheTtlMs: number;
+  cacheReadBudgetMs: number;
+  rateLimitPeriodSeconds: number;
+  /** Origins that browsers may call from (CORS); empty: CORS off. */
+  allowedOrigins: string[];
 }
 
 const configs = new WeakMap<Env, Config>();
@@ -50,6 +63,11 @@ export function readConfig(env: Env): Config {
     lookupTimeoutMs: parsed.data.LOOKUP_TIMEOUT_MS,
     cacheTtlSeconds: parsed.data.CACHE_TTL_SECONDS,
     memoryCacheTtlMs: parsed.data.MEMORY_CACHE_TTL_MS,
+    cacheReadBudgetMs: parsed.data.CACHE_READ_TIMEOUT_MS,
+    rateLimitPeriodSeconds: parsed.data.RATE_LIMIT_PERIOD_SECONDS,
+    allowedOrigins: parsed.data.ALLOWED_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ""),
   };
   configs.set(env, config);
   return config;

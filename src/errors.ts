@@ -20,6 +20,7 @@ export const ErrorMessage = {
   notFound: "Not found",
   methodNotAllowed: "Method not allowed",
   requestTimeout: "Request timeout",
+  tooManyRequests: "Too many requests",
   internal: "Internal Server Error",
 } as const;
 

@@ -4,6 +4,7 @@
 import { createApp } from "./app";
 import { clientsRoutes } from "./clients/clients.routes";
 import { conversationsRoutes } from "./conversations/conversations.routes";
+import { allowMethods } from "./middleware/allow-methods";
 
 const app = createApp();
 
@@ -12,6 +13,8 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   scheme: "bearer",
   description: "An API token made with `npm run token -- create`.",
 });
+
+app.all("/health", allowMethods("GET"));
 
 const routes = app
   .get("/health", (c) => c.json({ status: "ok" as const }, 200))

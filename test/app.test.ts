@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { request } from "./helpers";
+import { captureLogs, fetchAndSettle, lookup, request, seedLinkedChat, seedToken } from "./helpers";
 
 describe("the app", () => {
   it("answers GET /health with 200 and no authentication", async () => {
@@ -37,5 +37,97 @@ describe("the app", () => {
     const response = await request("/health", { headers: { "X-Request-Id": "<script>" } });
     expect(response.headers.get("X-Request-Id")).not.toBe("<script>");
     expect(response.headers.get("X-Request-Id")).toMatch(/^[\w-]+$/);
+  });
+
+  it.each(["POST", "PUT", "DELETE"])("answers %s /health with 405 and Allow: GET", async (method) => {
+    const response = await request("/health", { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("GET");
+  });
+});
+
+describe("the request log", () => {
+  it("writes one JSON line per request with its route, status, tier and duration, and no chat id or token", async () => {
+    const { chatId } = await seedLinkedChat();
+    const token = await seedToken();
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, token);
+    });
+    const lines = logs.split("\n").filter((line) => line.includes('"event":"request"'));
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? "{}");
+    expect(line).toMatchObject({
+      level: "info",
+      event: "request",
+      requestId: response?.headers.get("X-Request-Id"),
+      method: "GET",
+      route: "/api/clients/view",
+      status: 200,
+      tier: "d1",
+    });
+    expect(typeof line.durationMs).toBe("number");
+    expect(logs).not.toContain(chatId.split("@")[0]);
+    expect(logs).not.toContain(token);
+  });
+
+  it("logs a conversation write by its route pattern, never by the chat id in its path", async () => {
+    const writer = await seedToken({ scopes: ["clients:write"] });
+    const logs = await captureLogs(async () => {
+      await request("/api/conversations/4915112345678@c.us", {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${writer}` },
+      });
+    });
+    expect(logs).toContain('"route":"/api/conversations/:chatId"');
+    expect(logs).not.toContain("4915112345678");
+  });
+});
+
+describe("CORS", () => {
+  const ORIGIN = "https://dashboard.example";
+
+  it("is off by default: no Access-Control headers, whatever the Origin", async () => {
+    const response = await request("/health", { headers: { Origin: ORIGIN } });
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("echoes an origin ALLOWED_ORIGINS names, never a wildcard, never with credentials", async () => {
+    const response = await fetchAndSettle(
+      "/health",
+      { headers: { Origin: ORIGIN } },
+      { ALLOWED_ORIGINS: ORIGIN },
+    );
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ORIGIN);
+    expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+    expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
+  });
+
+  it("answers a preflight from an allowed origin", async () => {
+    const response = await fetchAndSettle(
+      "/api/clients/view?chatId=123@c.us",
+      {
+        method: "OPTIONS",
+        headers: {
+          Origin: ORIGIN,
+          "Access-Control-Request-Method": "GET",
+          "Access-Control-Request-Headers": "authorization",
+        },
+      },
+      { ALLOWED_ORIGINS: `https://other.example, ${ORIGIN}` },
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ORIGIN);
+    expect(response.headers.get("Access-Control-Allow-Methods")).toContain("GET");
+    expect(response.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
+  });
+
+  it("gives an origin it does not name no Access-Control headers", async () => {
+    const response = await fetchAndSettle(
+      "/health",
+      { headers: { Origin: "https://evil.example" } },
+      { ALLOWED_ORIGINS: ORIGIN },
+    );
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });

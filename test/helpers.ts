@@ -91,7 +91,7 @@ export async function body(response: Response): Promise<unknown> {
 export async function fetchAndSettle(
   path: string,
   init: RequestInit = {},
-  vars: Partial<Record<"MEMORY_CACHE_TTL_MS" | "CACHE_TTL_SECONDS", string>> = {},
+  vars: Partial<Record<"MEMORY_CACHE_TTL_MS" | "CACHE_TTL_SECONDS" | "ALLOWED_ORIGINS", string>> = {},
 ): Promise<Response> {
   const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
   const { default: app } = await import("../src/index");

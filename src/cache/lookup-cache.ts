@@ -10,6 +10,7 @@
  * KV is an optimisation only: a failing read is a miss and a failing write is dropped, both
  * logged, never a failed lookup. Writes refresh both tiers for every chat they affect.
  */
+import { OVER_BUDGET, withinBudget } from "../lib/deadline";
 import { describeError, logEvent } from "../lib/log";
 import { sha256Hex } from "../lib/sha256";
 import type { RequestContext } from "../request-context";
@@ -74,14 +75,22 @@ function isClientSession(value: unknown): value is ClientSession {
   return typeof id === "string" && typeof session_id === "string";
 }
 
-/** The KV entry under `key`, or `null` on a miss, a malformed entry or a KV failure. */
+/**
+ * The KV entry under `key`, or `null` on a miss, a malformed entry, a KV failure, or a KV read
+ * slower than `budgetMs`.
+ */
 export async function readCachedLookup(
   kv: KVNamespace,
   key: string,
+  budgetMs: number,
   requestId: string,
 ): Promise<ClientSession | null> {
   try {
-    const value: unknown = await kv.get(key, "json");
+    const value: unknown = await withinBudget(kv.get(key, "json"), budgetMs);
+    if (value === OVER_BUDGET) {
+      logEvent("warn", "cache.read_timeout", { requestId, budgetMs });
+      return null;
+    }
     if (value === null) return null;
     if (isClientSession(value)) return { id: value.id, session_id: value.session_id };
     logEvent("warn", "cache.malformed_entry", { requestId });

@@ -4,6 +4,7 @@ import { ErrorMessage, errorResponse } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
+import { limitPerToken } from "../middleware/rate-limit";
 import { requestContext } from "../request-context";
 import {
   clientIdParamsSchema,
@@ -27,6 +28,7 @@ const authErrors = (scope: string) => ({
   401: errorResponse("No valid bearer token.", ErrorMessage.unauthorized),
   403: errorResponse(`The token lacks the \`${scope}\` scope.`, ErrorMessage.permissionDenied),
   408: errorResponse("Storage did not answer within `LOOKUP_TIMEOUT_MS`.", ErrorMessage.requestTimeout),
+  429: errorResponse("The token is over its rate limit; see `Retry-After`.", ErrorMessage.tooManyRequests),
   500: errorResponse("An unexpected failure.", ErrorMessage.internal),
 });
 
@@ -35,7 +37,7 @@ const viewClientRoute = createRoute({
   path: "/view",
   summary: "Find the client and WhatsApp session of a chat",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:read")] as const,
+  middleware: [requireScope("clients:read"), limitPerToken] as const,
   request: { query: viewClientQuerySchema },
   responses: {
     200: {
@@ -61,7 +63,7 @@ const putClientRoute = createRoute({
   path: "/{id}",
   summary: "Create or update a client",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write"), writeBodyLimit] as const,
+  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   request: {
     params: clientIdParamsSchema,
     body: { required: true, content: { "application/json": { schema: putClientBodySchema } } },
@@ -88,7 +90,7 @@ const deleteClientRoute = createRoute({
   path: "/{id}",
   summary: "Delete a client (its conversations stay, unlinked)",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write")] as const,
+  middleware: [requireScope("clients:write"), limitPerToken] as const,
   request: { params: clientIdParamsSchema },
   responses: {
     200: {
@@ -121,6 +123,7 @@ export const clientsRoutes = router
       fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
       bookmark: c.req.header("x-d1-bookmark") ?? null,
     });
+    c.set("cacheTier", result.tier);
     c.header("Server-Timing", `tier;desc="${result.tier}", storage;dur=${result.storageMs}`);
     if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
     const record = visibleAnswer(result.lookup, c.var.token.sessions);

@@ -59,10 +59,11 @@ async function loadFromD1(
 
 async function loadThroughKv(context: RequestContext, chatId: string): Promise<Loaded> {
   const key = await lookupCacheKey(chatId);
-  const cached = await readCachedLookup(context.env.CACHE, key, context.requestId);
+  const { env, config, requestId } = context;
+  const cached = await readCachedLookup(env.CACHE, key, config.cacheReadBudgetMs, requestId);
   if (cached === null) return loadFromD1(context, chatId, null, key);
   const lookup: ChatLookup = { status: "found", record: cached };
-  rememberLookup(chatId, lookup, context.config.memoryCacheTtlMs);
+  rememberLookup(chatId, lookup, config.memoryCacheTtlMs);
   return { lookup, tier: "kv", bookmark: null };
 }
 

@@ -5,6 +5,7 @@ import { ErrorMessage, errorResponse } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
+import { limitPerToken } from "../middleware/rate-limit";
 import { requestContext } from "../request-context";
 import {
   chatIdParamsSchema,
@@ -24,6 +25,7 @@ const writeErrors = {
   401: errorResponse("No valid bearer token.", ErrorMessage.unauthorized),
   403: errorResponse("The token lacks the `clients:write` scope.", ErrorMessage.permissionDenied),
   408: errorResponse("Storage did not answer within `LOOKUP_TIMEOUT_MS`.", ErrorMessage.requestTimeout),
+  429: errorResponse("The token is over its rate limit; see `Retry-After`.", ErrorMessage.tooManyRequests),
   500: errorResponse("An unexpected failure.", ErrorMessage.internal),
 };
 
@@ -32,7 +34,7 @@ const putConversationRoute = createRoute({
   path: "/{chatId}",
   summary: "Link a chat to a client (or unlink it)",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write"), writeBodyLimit] as const,
+  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   request: {
     params: chatIdParamsSchema,
     body: { required: true, content: { "application/json": { schema: putConversationBodySchema } } },
@@ -60,7 +62,7 @@ const deleteConversationRoute = createRoute({
   path: "/{chatId}",
   summary: "Delete a chat's conversation",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write")] as const,
+  middleware: [requireScope("clients:write"), limitPerToken] as const,
   request: { params: chatIdParamsSchema },
   responses: {
     200: {

@@ -20,3 +20,22 @@ export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Pro
     clearTimeout(timer);
   }
 }
+
+/** What {@link withinBudget} answers when the work did not finish in time. */
+export const OVER_BUDGET: unique symbol = Symbol("over budget");
+
+/**
+ * Waits for optional work (a cache call) for at most `budgetMs`: past that the caller goes on
+ * without it, so a hanging cache costs a small, fixed delay, never a failed request.
+ */
+export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | typeof OVER_BUDGET> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const over = new Promise<typeof OVER_BUDGET>((resolve) => {
+    timer = setTimeout(() => resolve(OVER_BUDGET), budgetMs);
+  });
+  try {
+    return await Promise.race([work, over]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -70,7 +70,8 @@ export function requireScope(scope: TokenScope) {
     if (presented === null) throw unauthorized(false);
     if (!TOKEN_SYNTAX.test(presented)) throw unauthorized(true);
 
-    const token = await findToken(c.env, await sha256Hex(presented), c.var.deadline);
+    const tokenHash = await sha256Hex(presented);
+    const token = await findToken(c.env, tokenHash, c.var.deadline);
     const now = Date.now();
     if (token === null || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now)) {
       throw unauthorized(true);
@@ -82,6 +83,7 @@ export function requireScope(scope: TokenScope) {
     }
 
     c.set("token", token);
+    c.set("tokenHash", tokenHash);
     await next();
   });
 }

@@ -163,4 +163,25 @@ describe("the cache tiers of the lookup", () => {
     expect(logs).toContain('"event":"cache.write_failed"');
     expect(logs).not.toContain(chatId.split("@")[0]);
   });
+
+  it("treats a KV read that hangs as a miss after its budget, and answers from D1", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    vi.spyOn(env.CACHE, "get").mockReturnValue(new Promise(() => {}));
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, token);
+    });
+    expect(response?.status).toBe(200);
+    expect(await response?.json()).toEqual({ success: true, record });
+    expect(tierOf(response as Response)).toBe("d1");
+    expect(logs).toContain('"event":"cache.read_timeout"');
+  });
+
+  it("does not hold the answer for a KV write that hangs", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    vi.spyOn(env.CACHE, "put").mockReturnValue(new Promise(() => {}));
+    const response = await lookup(chatId, token);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, record });
+  });
 });

@@ -1,0 +1,58 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { captureLogs, lookup, seedLinkedChat, seedToken } from "../helpers";
+
+// vitest.config.ts sets the test limit: 100 requests per 60 s per token.
+const LIMIT = 100;
+
+let chatId: string;
+beforeAll(async () => {
+  ({ chatId } = await seedLinkedChat());
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("the rate limit per token", () => {
+  it("answers 429 with Retry-After once a token is over its limit, and leaves other tokens alone", async () => {
+    const busy = await seedToken();
+    const other = await seedToken();
+    for (let i = 0; i < LIMIT; i++) {
+      const response = await lookup(chatId, busy);
+      expect(response.status, `request ${i + 1}`).toBe(200);
+    }
+    const limited = await lookup(chatId, busy);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("60");
+    expect(limited.headers.get("Content-Type")).toBe("application/json");
+    expect(await limited.json()).toEqual({ error: "Too many requests" });
+
+    expect((await lookup(chatId, other)).status).toBe(200);
+  });
+
+  it("counts a token, not a caller: an unknown token answers 401, never 429", async () => {
+    const responses = await Promise.all(Array.from({ length: 5 }, () => lookup(chatId, "csl_unknown")));
+    for (const response of responses) expect(response.status).toBe(401);
+  });
+
+  it("lets requests through, and logs, when the limiter throws", async () => {
+    vi.spyOn(env.RATE_LIMITER, "limit").mockRejectedValue(new Error("rate limiter unavailable"));
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, await seedToken());
+    });
+    expect(response?.status).toBe(200);
+    expect(logs).toContain('"event":"rate_limit.failed"');
+  });
+
+  it("lets requests through when the limiter hangs", async () => {
+    vi.spyOn(env.RATE_LIMITER, "limit").mockReturnValue(new Promise(() => {}));
+    let response: Response | undefined;
+    const logs = await captureLogs(async () => {
+      response = await lookup(chatId, await seedToken());
+    });
+    expect(response?.status).toBe(200);
+    expect(logs).toContain('"event":"rate_limit.timeout"');
+  });
+});
