@@ -1,6 +1,7 @@
 /**
  * The token CLI: `npm run token -- create|list|revoke …` (see README, "Tokens").
- * Local D1 by default; `--remote` for the deployed database, `--env NAME` for a wrangler environment.
+ * Local D1 by default; `--remote` for the deployed database, `--env NAME` for a wrangler environment,
+ * `--persist-to DIR` for a local database kept in DIR (as `wrangler dev --persist-to DIR` serves it).
  * `create` prints the new token alone on its last line of output, for scripts to take.
  */
 import { parseArgs } from "node:util";
@@ -9,9 +10,9 @@ import { insertTokenSql, mintToken, NAME_PATTERN } from "./lib/tokens.ts";
 import { applyMigrations, type D1Target, executeSql, sqlString } from "./lib/wrangler.ts";
 
 const USAGE = `Usage:
-  npm run token -- create --name NAME --scopes clients:read[,clients:write] [--sessions s1,s2] [--expires-in-days N] [--remote] [--env ENV]
-  npm run token -- list [--remote] [--env ENV]
-  npm run token -- revoke NAME [--remote] [--env ENV]`;
+  npm run token -- create --name NAME --scopes clients:read[,clients:write] [--sessions s1,s2] [--expires-in-days N] [--remote] [--env ENV] [--persist-to DIR]
+  npm run token -- list [--remote] [--env ENV] [--persist-to DIR]
+  npm run token -- revoke NAME [--remote] [--env ENV] [--persist-to DIR]`;
 
 class UsageError extends Error {}
 
@@ -61,11 +62,17 @@ async function create(target: D1Target, options: Record<string, string | boolean
   const token = mintToken();
   const spec = { name, scopes: [...new Set(scopes)] as TokenScope[], sessions, expiresAt };
   executeSql(target, await insertTokenSql(token, spec));
-  console.log(`Created token "${name}" (${target.remote ? "remote" : "local"} D1)`);
+  const where = target.remote
+    ? "remote D1"
+    : target.persistTo
+      ? `local D1 in ${target.persistTo}`
+      : "local D1";
+  console.log(`Created token "${name}" (${where})`);
   console.log(`  scopes:   ${spec.scopes.join(", ")}`);
   console.log(`  sessions: ${sessions === null ? "all" : sessions.join(", ")}`);
   console.log(`  expires:  ${expiresAt === null ? "never" : new Date(expiresAt).toISOString()}`);
   console.log("Keep it secret: it is shown once and stored only as a hash. Token:");
+  // Alone on the last line, for scripts (`… | tail -n 1`): print nothing after it.
   console.log(token);
 }
 
@@ -128,6 +135,7 @@ async function main() {
       "expires-in-days": { type: "string" },
       remote: { type: "boolean", default: false },
       env: { type: "string" },
+      "persist-to": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -136,7 +144,12 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  const target: D1Target = { remote: values.remote ?? false, env: values.env };
+  const persistTo = values["persist-to"];
+  if (persistTo !== undefined && persistTo.trim() === "")
+    throw new UsageError("--persist-to needs a directory");
+  if (persistTo !== undefined && values.remote)
+    throw new UsageError("--persist-to applies to the local D1 only");
+  const target: D1Target = { remote: values.remote ?? false, env: values.env, persistTo };
   // Local databases are created on first use: make sure the tables exist.
   if (!target.remote) applyMigrations(target);
   if (command === "create") await create(target, values);

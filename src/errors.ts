@@ -63,15 +63,15 @@ export class ApiError extends HTTPException {
 
 /** The OpenAPI schema of every error body. */
 export const errorBodySchema = z
-  .object({ error: z.string().openapi({ example: ErrorMessage.conversationNotFound }) })
+  .object({
+    error: z
+      .enum(Object.values(ErrorMessage))
+      .openapi({ description: "What went wrong, from a fixed list." }),
+    details: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({
+        description: "For `Invalid request body`: each field at fault (`path` empty: the whole body).",
+      }),
+  })
   .openapi("Error");
-
-/** An OpenAPI response entry for an error status, with the contract's message as example. */
-export function errorResponse(description: string, example: ErrorMessage) {
-  return {
-    description,
-    content: {
-      "application/json": { schema: errorBodySchema, example: { error: example } },
-    },
-  };
-}

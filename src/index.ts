@@ -4,24 +4,19 @@
 import { createApp } from "./app";
 import { clientsRoutes } from "./clients/clients.routes";
 import { conversationsRoutes } from "./conversations/conversations.routes";
-import { allowMethods } from "./middleware/allow-methods";
+import { healthRoutes } from "./health.routes";
+import { registerDocs } from "./openapi";
 
 const app = createApp();
 
-app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-  type: "http",
-  scheme: "bearer",
-  description: "An API token made with `npm run token -- create`.",
-});
-
-app.all("/health", allowMethods("GET"));
-
 const routes = app
-  .get("/health", (c) => c.json({ status: "ok" as const }, 200))
+  .route("/health", healthRoutes)
   .route("/api/clients", clientsRoutes)
   .route("/api/conversations", conversationsRoutes);
 
-/** The app's type, for Hono's typed client (`hc<AppType>`). */
+registerDocs(app);
+
+/** The app's type, for Hono's typed client (`hc<AppType>`, see src/client.ts). */
 export type AppType = typeof routes;
 
 export default app;

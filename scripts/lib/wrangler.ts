@@ -12,10 +12,20 @@ export interface D1Target {
   remote: boolean;
   /** A wrangler environment (`--env`), such as `staging` or `production`. */
   env?: string | undefined;
+  /**
+   * The directory of the local database (`--persist-to`) instead of wrangler's default
+   * `.wrangler/state`, as `wrangler dev --persist-to` reads it. Local only.
+   */
+  persistTo?: string | undefined;
 }
 
 function targetArgs(target: D1Target): string[] {
-  return [target.remote ? "--remote" : "--local", ...(target.env ? ["--env", target.env] : [])];
+  if (target.remote && target.persistTo) throw new Error("--persist-to applies to the local database only");
+  return [
+    target.remote ? "--remote" : "--local",
+    ...(target.env ? ["--env", target.env] : []),
+    ...(target.persistTo ? ["--persist-to", target.persistTo] : []),
+  ];
 }
 
 /** Runs wrangler to completion and returns its standard output; throws with its output on failure. */

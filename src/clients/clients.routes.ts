@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app";
-import { ErrorMessage, errorResponse } from "../errors";
+import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
 import { limitPerToken } from "../middleware/rate-limit";
+import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
 import { requestContext } from "../request-context";
 import {
   clientIdParamsSchema,
@@ -15,92 +16,100 @@ import {
 } from "./clients.schemas";
 import { lookupChat, putClient, removeClient, visibleAnswer } from "./clients.service";
 
-const EXAMPLE_RECORD = { id: "abc123", session_id: "xyz789" };
-
-const bookmarkHeader = {
-  "x-d1-bookmark": {
-    description: "The D1 bookmark after this write: send it on reads to see this write from any replica.",
-    schema: { type: "string" as const },
-  },
-};
-
-const authErrors = (scope: string) => ({
-  401: errorResponse("No valid bearer token.", ErrorMessage.unauthorized),
-  403: errorResponse(`The token lacks the \`${scope}\` scope.`, ErrorMessage.permissionDenied),
-  408: errorResponse("Storage did not answer within `LOOKUP_TIMEOUT_MS`.", ErrorMessage.requestTimeout),
-  429: errorResponse("The token is over its rate limit; see `Retry-After`.", ErrorMessage.tooManyRequests),
-  500: errorResponse("An unexpected failure.", ErrorMessage.internal),
-});
+// The original API documentation's own example.
+const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
 const viewClientRoute = createRoute({
   method: "get",
   path: "/view",
+  tags: ["Lookup"],
   summary: "Find the client and WhatsApp session of a chat",
+  description:
+    "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
+    "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
+    "`x-d1-bookmark` to read your own write from any replica.",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:read"), limitPerToken] as const,
   request: { query: viewClientQuerySchema },
   responses: {
-    200: {
-      description: "The chat's client and the session that serves it.",
-      content: {
-        "application/json": {
-          schema: clientSessionResponseSchema,
-          example: { success: true, record: EXAMPLE_RECORD },
+    200: jsonResponse(
+      "The chat's client and the session that serves it.",
+      clientSessionResponseSchema,
+      EXAMPLE,
+      {
+        "Server-Timing": {
+          description:
+            'The tier that answered and the storage time: `tier;desc="memory|kv|d1", storage;dur=<ms>`.',
+          schema: { type: "string" },
         },
+        ...BOOKMARK_HEADER,
       },
-    },
-    400: errorResponse("`chatId` is missing or not a WhatsApp chat id.", ErrorMessage.chatIdRequired),
-    404: errorResponse(
-      "No conversation has this chat id (`Conversation not found`), or it has no client (`Client not found`).",
-      ErrorMessage.conversationNotFound,
     ),
-    ...authErrors("clients:read"),
+    400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
+      ErrorMessage.chatIdRequired,
+      ErrorMessage.chatIdInvalid,
+    ]),
+    404: errorResponse(
+      "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
+        "the conversation has no client (`Client not found`).",
+      [ErrorMessage.conversationNotFound, ErrorMessage.clientNotFound],
+    ),
+    ...protectedRouteErrors("clients:read", "GET"),
   },
 });
 
 const putClientRoute = createRoute({
   method: "put",
   path: "/{id}",
+  tags: ["Clients"],
   summary: "Create or update a client",
+  description:
+    "Every cached chat of the client answers its new session at once in this location. Private fields left " +
+    "out keep their value.",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   request: {
     params: clientIdParamsSchema,
-    body: { required: true, content: { "application/json": { schema: putClientBodySchema } } },
-  },
-  responses: {
-    200: {
-      description: "The client, created or updated.",
-      headers: bookmarkHeader,
+    body: {
+      required: true,
       content: {
         "application/json": {
-          schema: clientSessionResponseSchema,
-          example: { success: true, record: EXAMPLE_RECORD },
+          schema: putClientBodySchema,
+          example: { session_id: "xyz789", name: "Acme", phone: "+15550100" },
         },
       },
     },
-    400: errorResponse("The id or the body is not valid.", ErrorMessage.invalidBody),
-    413: errorResponse("The body is larger than 16 KiB.", ErrorMessage.payloadTooLarge),
-    ...authErrors("clients:write"),
+  },
+  responses: {
+    200: jsonResponse(
+      "The client, created or updated.",
+      clientSessionResponseSchema,
+      EXAMPLE,
+      BOOKMARK_HEADER,
+    ),
+    400: errorResponse("The id or the body is not valid.", [
+      ErrorMessage.clientIdInvalid,
+      ErrorMessage.invalidBody,
+    ]),
+    413: errorResponse("The body is larger than 16 KiB.", [ErrorMessage.payloadTooLarge]),
+    ...protectedRouteErrors("clients:write", "PUT, DELETE"),
   },
 });
 
 const deleteClientRoute = createRoute({
   method: "delete",
   path: "/{id}",
-  summary: "Delete a client (its conversations stay, unlinked)",
+  tags: ["Clients"],
+  summary: "Delete a client",
+  description: 'Its conversations stay, unlinked: their lookups answer "Client not found" at once.',
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
   request: { params: clientIdParamsSchema },
   responses: {
-    200: {
-      description: "The client is deleted.",
-      headers: bookmarkHeader,
-      content: { "application/json": { schema: successResponseSchema, example: { success: true } } },
-    },
-    400: errorResponse("The id is not valid.", ErrorMessage.clientIdInvalid),
-    404: errorResponse("No client has this id.", ErrorMessage.clientNotFound),
-    ...authErrors("clients:write"),
+    200: jsonResponse("The client is deleted.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
+    400: errorResponse("The id is not valid.", [ErrorMessage.clientIdInvalid]),
+    404: errorResponse("No client has this id.", [ErrorMessage.clientNotFound]),
+    ...protectedRouteErrors("clients:write", "PUT, DELETE"),
   },
 });
 

@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app";
 import { successResponseSchema } from "../clients/clients.schemas";
-import { ErrorMessage, errorResponse } from "../errors";
+import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
 import { limitPerToken } from "../middleware/rate-limit";
+import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
 import { requestContext } from "../request-context";
 import {
   chatIdParamsSchema,
@@ -14,65 +15,60 @@ import {
 } from "./conversations.schemas";
 import { putConversation, removeConversation } from "./conversations.service";
 
-const bookmarkHeader = {
-  "x-d1-bookmark": {
-    description: "The D1 bookmark after this write: send it on reads to see this write from any replica.",
-    schema: { type: "string" as const },
-  },
-};
-
-const writeErrors = {
-  401: errorResponse("No valid bearer token.", ErrorMessage.unauthorized),
-  403: errorResponse("The token lacks the `clients:write` scope.", ErrorMessage.permissionDenied),
-  408: errorResponse("Storage did not answer within `LOOKUP_TIMEOUT_MS`.", ErrorMessage.requestTimeout),
-  429: errorResponse("The token is over its rate limit; see `Retry-After`.", ErrorMessage.tooManyRequests),
-  500: errorResponse("An unexpected failure.", ErrorMessage.internal),
-};
-
 const putConversationRoute = createRoute({
   method: "put",
   path: "/{chatId}",
-  summary: "Link a chat to a client (or unlink it)",
+  tags: ["Conversations"],
+  summary: "Link a chat to a client, or unlink it",
+  description:
+    "Creates the chat's conversation if needed, stored under the canonical chat id. The chat's lookup answers " +
+    "the new link at once in this location.",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   request: {
     params: chatIdParamsSchema,
-    body: { required: true, content: { "application/json": { schema: putConversationBodySchema } } },
-  },
-  responses: {
-    200: {
-      description: "The conversation, created or updated.",
-      headers: bookmarkHeader,
+    body: {
+      required: true,
       content: {
-        "application/json": {
-          schema: conversationResponseSchema,
-          example: { success: true, record: { chat_id: "123456789@c.us", client_id: "abc123" } },
-        },
+        "application/json": { schema: putConversationBodySchema, example: { client_id: "abc123" } },
       },
     },
-    400: errorResponse("The chat id or the body is not valid.", ErrorMessage.invalidBody),
-    404: errorResponse("`client_id` names no client.", ErrorMessage.clientNotFound),
-    413: errorResponse("The body is larger than 16 KiB.", ErrorMessage.payloadTooLarge),
-    ...writeErrors,
+  },
+  responses: {
+    200: jsonResponse(
+      "The conversation, created or updated.",
+      conversationResponseSchema,
+      { success: true, record: { chat_id: "123456789@c.us", client_id: "abc123" } },
+      BOOKMARK_HEADER,
+    ),
+    400: errorResponse("The chat id or the body is not valid.", [
+      ErrorMessage.chatIdInvalid,
+      ErrorMessage.invalidBody,
+    ]),
+    404: errorResponse("`client_id` names no client; nothing was written.", [ErrorMessage.clientNotFound]),
+    413: errorResponse("The body is larger than 16 KiB.", [ErrorMessage.payloadTooLarge]),
+    ...protectedRouteErrors("clients:write", "PUT, DELETE"),
   },
 });
 
 const deleteConversationRoute = createRoute({
   method: "delete",
   path: "/{chatId}",
+  tags: ["Conversations"],
   summary: "Delete a chat's conversation",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
   request: { params: chatIdParamsSchema },
   responses: {
-    200: {
-      description: "The conversation is deleted.",
-      headers: bookmarkHeader,
-      content: { "application/json": { schema: successResponseSchema, example: { success: true } } },
-    },
-    400: errorResponse("The chat id is not valid.", ErrorMessage.chatIdInvalid),
-    404: errorResponse("No conversation has this chat id.", ErrorMessage.conversationNotFound),
-    ...writeErrors,
+    200: jsonResponse(
+      "The conversation is deleted.",
+      successResponseSchema,
+      { success: true },
+      BOOKMARK_HEADER,
+    ),
+    400: errorResponse("The chat id is not valid.", [ErrorMessage.chatIdInvalid]),
+    404: errorResponse("No conversation has this chat id.", [ErrorMessage.conversationNotFound]),
+    ...protectedRouteErrors("clients:write", "PUT, DELETE"),
   },
 });
 

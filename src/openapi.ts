@@ -1,0 +1,116 @@
+/**
+ * The OpenAPI side of the routes: response entries with the headers every response carries,
+ * the errors every protected route shares, and the document and docs page themselves. The
+ * document is generated from the same zod schemas the routes validate with.
+ */
+import type { OpenAPIHono, z } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { AppEnv } from "./env";
+import { ErrorMessage, errorBodySchema } from "./errors";
+
+type HeaderObject = { description: string; schema: { type: "string" } };
+
+const header = (description: string): HeaderObject => ({ description, schema: { type: "string" } });
+
+/** The headers every response carries. */
+const COMMON_HEADERS = {
+  "X-Request-Id": header(
+    "The request's id: the caller's own `X-Request-Id` when well-formed, else a new one.",
+  ),
+  "Cache-Control": header("Always `no-store`."),
+  "X-Content-Type-Options": header("Always `nosniff`."),
+};
+
+/** The header a write answers with, and a read accepts. */
+export const BOOKMARK_HEADER = {
+  "x-d1-bookmark": header(
+    "The D1 bookmark after the query: send it back on a lookup to read from a replica at least this new.",
+  ),
+};
+
+/** A JSON response entry with the headers every response carries. */
+export function jsonResponse<S extends z.ZodType>(
+  description: string,
+  schema: S,
+  example: z.input<S>,
+  headers: Record<string, HeaderObject> = {},
+) {
+  return {
+    description,
+    headers: { ...COMMON_HEADERS, ...headers },
+    content: { "application/json": { schema, example } },
+  };
+}
+
+/** An error response entry: `{"error": message}`, with an example for each message it may carry. */
+export function errorResponse(
+  description: string,
+  messages: readonly ErrorMessage[],
+  headers: Record<string, HeaderObject> = {},
+) {
+  const examples = Object.fromEntries(messages.map((error) => [error, { value: { error } }]));
+  return {
+    description,
+    headers: { ...COMMON_HEADERS, ...headers },
+    content: { "application/json": { schema: errorBodySchema, examples } },
+  };
+}
+
+/** The errors every route behind a bearer token may answer. */
+export function protectedRouteErrors(scope: string, allow: string) {
+  return {
+    401: errorResponse(
+      "No valid bearer token: missing, another scheme, unknown, expired or revoked.",
+      [ErrorMessage.unauthorized],
+      {
+        "WWW-Authenticate": header(
+          '`Bearer realm="clients-api"`, plus `error="invalid_token"` when a token was sent.',
+        ),
+      },
+    ),
+    403: errorResponse(`The token lacks the \`${scope}\` scope.`, [ErrorMessage.permissionDenied]),
+    405: errorResponse("Another method on this path.", [ErrorMessage.methodNotAllowed], {
+      Allow: header(`\`${allow}\``),
+    }),
+    408: errorResponse("Storage did not answer within `LOOKUP_TIMEOUT_MS`.", [ErrorMessage.requestTimeout]),
+    429: errorResponse("The token is over its rate limit.", [ErrorMessage.tooManyRequests], {
+      "Retry-After": header("Seconds to wait before trying again."),
+    }),
+    500: errorResponse("An unexpected failure; details go to the logs, never to the caller.", [
+      ErrorMessage.internal,
+    ]),
+  };
+}
+
+/**
+ * Serves the OpenAPI 3.1 document at `/openapi.json` and an interactive reference at `/docs`.
+ * The page's script is served by the Worker itself (static assets, `/docs/scalar.js`), so the
+ * page renders with no internet access.
+ */
+export function registerDocs(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token made with `npm run token -- create` (shown once, stored as a SHA-256 hash).",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Chat session lookup API",
+      version: "1.0.0",
+      description:
+        "Which client a WhatsApp chat belongs to, and which WhatsApp session (connected number) serves that client. " +
+        "For bot backends on whatsapp-web.js, Baileys, WAHA and the like.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      cdn: "/docs/scalar.js",
+      pageTitle: "Chat session lookup API",
+      withDefaultFonts: false,
+    }),
+  );
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { request } from "./helpers";
+
+type Operation = {
+  security?: unknown[];
+  responses: Record<
+    string,
+    { headers?: Record<string, unknown>; content?: Record<string, { examples?: object }> }
+  >;
+};
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+};
+
+async function openApiDocument(): Promise<Document> {
+  const response = await request("/openapi.json");
+  expect(response.status).toBe(200);
+  expect(response.headers.get("Content-Type")).toContain("application/json");
+  return (await response.json()) as Document;
+}
+
+describe("GET /openapi.json", () => {
+  it("is an OpenAPI 3.1 document of every route, served without authentication", async () => {
+    const document = await openApiDocument();
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.paths).sort()).toEqual([
+      "/api/clients/view",
+      "/api/clients/{id}",
+      "/api/conversations/{chatId}",
+      "/health",
+    ]);
+    expect(Object.keys(document.paths["/api/clients/{id}"] ?? {}).sort()).toEqual(["delete", "put"]);
+    expect(Object.keys(document.paths["/api/conversations/{chatId}"] ?? {}).sort()).toEqual([
+      "delete",
+      "put",
+    ]);
+  });
+
+  it("documents the bearer scheme on every /api operation", async () => {
+    const document = await openApiDocument();
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    for (const [path, operations] of Object.entries(document.paths)) {
+      if (!path.startsWith("/api/")) continue;
+      for (const operation of Object.values(operations))
+        expect(operation.security).toEqual([{ bearerAuth: [] }]);
+    }
+  });
+
+  it("documents every status of the lookup, with the original API's example and the contract's headers", async () => {
+    const view = (await openApiDocument()).paths["/api/clients/view"]?.get;
+    expect(Object.keys(view?.responses ?? {}).sort()).toEqual(
+      ["200", "400", "401", "403", "404", "405", "408", "429", "500"].sort(),
+    );
+    const ok = view?.responses["200"];
+    expect(ok?.content?.["application/json"]).toMatchObject({
+      example: { success: true, record: { id: "abc123", session_id: "xyz789" } },
+    });
+    expect(Object.keys(ok?.headers ?? {})).toEqual(
+      expect.arrayContaining(["X-Request-Id", "Cache-Control", "X-Content-Type-Options", "Server-Timing"]),
+    );
+    expect(view?.responses["401"]?.headers).toHaveProperty("WWW-Authenticate");
+    expect(view?.responses["405"]?.headers).toHaveProperty("Allow");
+    expect(view?.responses["429"]?.headers).toHaveProperty("Retry-After");
+    expect(Object.keys(view?.responses["404"]?.content?.["application/json"]?.examples ?? {})).toEqual([
+      "Conversation not found",
+      "Client not found",
+    ]);
+  });
+
+  it("documents the chatId parameter as required, with an example", async () => {
+    const view = (await openApiDocument()).paths["/api/clients/view"]?.get as unknown as {
+      parameters: { name: string; in: string; required: boolean; schema: object }[];
+    };
+    expect(view.parameters).toEqual([
+      expect.objectContaining({
+        name: "chatId",
+        in: "query",
+        required: true,
+        schema: { type: "string", example: "123456789@c.us" },
+      }),
+    ]);
+  });
+});
+
+describe("GET /docs", () => {
+  it("serves a page that renders /openapi.json with a script from the Worker itself", async () => {
+    const response = await request("/docs");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toContain("text/html");
+    const html = await response.text();
+    expect(html).toContain('src="/docs/scalar.js"');
+    expect(html).toContain("/openapi.json");
+    expect(html).not.toMatch(/https?:\/\/(cdn|fonts)\./);
+  });
+});
