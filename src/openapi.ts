@@ -103,6 +103,12 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
         "For bot backends on whatsapp-web.js, Baileys, WAHA and the like.",
     },
     servers: [{ url: new URL(c.req.url).origin }],
+    tags: [
+      { name: "Lookup", description: "Which client a chat belongs to, and which session serves it." },
+      { name: "Clients", description: "Keep clients and their sessions (`clients:write`)." },
+      { name: "Conversations", description: "Link chats to clients (`clients:write`)." },
+      { name: "Operations", description: "Liveness." },
+    ],
   }));
   app.get(
     "/docs",
@@ -110,7 +116,13 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
       url: "/openapi.json",
       cdn: "/docs/scalar.js",
       pageTitle: "Chat session lookup API",
+      // Nothing on this page may need the internet: no web fonts, telemetry or hosted tools.
       withDefaultFonts: false,
+      telemetry: false,
+      showDeveloperTools: "never",
+      agent: { disabled: true },
+      defaultOpenAllTags: true,
+      authentication: { preferredSecurityScheme: "bearerAuth" },
     }),
   );
 }

@@ -1,0 +1,61 @@
+/**
+ * The API reference page in a real browser: headless Chromium from Debian's packages
+ * (`/usr/bin/chromium`), driven by playwright-core, with every request that leaves the machine
+ * blocked, so the page must render from the Worker alone.
+ * `UPDATE_SCREENSHOT=1 npm run test:e2e` refreshes docs/api-reference.png, shown in the README.
+ */
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOT = fileURLToPath(new URL("../docs/api-reference.png", import.meta.url));
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("GET /docs in a browser", () => {
+  it("renders the API reference, listing the view endpoint, with nothing loaded from outside", async () => {
+    const baseUrl = inject("baseUrl");
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const outside: string[] = [];
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(baseUrl) || url.startsWith("data:") || url.startsWith("blob:"))
+        return route.continue();
+      outside.push(url);
+      return route.abort();
+    });
+
+    const response = await page.goto(`${baseUrl}/docs`);
+    expect(response?.status()).toBe(200);
+    await expect
+      .poll(() => page.getByText("/api/clients/view").first().isVisible(), { timeout: 30_000 })
+      .toBe(true);
+    if (process.env.UPDATE_SCREENSHOT === "1") await page.screenshot({ path: SCREENSHOT });
+    await expect
+      .poll(() => page.getByText("Find the client and WhatsApp session of a chat").first().isVisible(), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    expect(outside).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,75 @@
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../src/client";
+import { BASE_URL, seedConversation, seedLinkedChat, seedToken, uniqueChatId } from "./helpers";
+
+// The typed client, talking to the Worker through its own fetch handler.
+const workerFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input, init));
+
+let token: string;
+beforeAll(async () => {
+  token = await seedToken();
+});
+
+describe("createClient().getClientSession", () => {
+  it("answers the session and client of a chat", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
+    expect(await client.getClientSession(chatId)).toEqual({
+      ok: true,
+      clientId: record.id,
+      sessionId: record.session_id,
+    });
+  });
+
+  it("answers a typed error for an unknown chat", async () => {
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
+    expect(await client.getClientSession(uniqueChatId())).toEqual({
+      ok: false,
+      status: 404,
+      error: "Conversation not found",
+    });
+  });
+
+  it("answers a typed error for a chat without a client", async () => {
+    const chat = await seedConversation({ clientId: null });
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
+    expect(await client.getClientSession(chat.chatId)).toEqual({
+      ok: false,
+      status: 404,
+      error: "Client not found",
+    });
+  });
+
+  it("answers a typed error for an invalid chat id, and for a bad token", async () => {
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
+    expect(await client.getClientSession("not a chat")).toEqual({
+      ok: false,
+      status: 400,
+      error: "Invalid chat ID",
+    });
+    const stranger = createClient({ baseUrl: BASE_URL, token: "csl_nobody", fetch: workerFetch });
+    expect(await stranger.getClientSession("123@c.us")).toEqual({
+      ok: false,
+      status: 401,
+      error: "Unauthorized",
+    });
+  });
+
+  it("encodes the chat id, so any spelling reaches the server intact", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
+    const result = await client.getClientSession(chatId.replace("@c.us", ":12@s.whatsapp.net"));
+    expect(result).toEqual({ ok: true, clientId: record.id, sessionId: record.session_id });
+  });
+
+  it("answers Network error, without throwing, when no answer arrives", async () => {
+    const failing: typeof fetch = () => Promise.reject(new TypeError("fetch failed"));
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: failing });
+    expect(await client.getClientSession("123@c.us")).toEqual({
+      ok: false,
+      status: 0,
+      error: "Network error",
+    });
+  });
+});
