@@ -50,17 +50,14 @@ describe("the request log", () => {
   it("writes one JSON line per request with its route, status, tier and duration, and no chat id or token", async () => {
     const { chatId } = await seedLinkedChat();
     const token = await seedToken();
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
     const lines = logs.split("\n").filter((line) => line.includes('"event":"request"'));
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0] ?? "{}");
     expect(line).toMatchObject({
       level: "info",
       event: "request",
-      requestId: response?.headers.get("X-Request-Id"),
+      requestId: response.headers.get("X-Request-Id"),
       method: "GET",
       route: "/api/clients/view",
       status: 200,
@@ -73,12 +70,12 @@ describe("the request log", () => {
 
   it("logs a conversation write by its route pattern, never by the chat id in its path", async () => {
     const writer = await seedToken({ scopes: ["clients:write"] });
-    const logs = await captureLogs(async () => {
-      await request("/api/conversations/4915112345678@c.us", {
+    const { logs } = await captureLogs(() =>
+      request("/api/conversations/4915112345678@c.us", {
         method: "DELETE",
         headers: { Authorization: `Bearer ${writer}` },
-      });
-    });
+      }),
+    );
     expect(logs).toContain('"route":"/api/conversations/:chatId"');
     expect(logs).not.toContain("4915112345678");
   });

@@ -115,8 +115,8 @@ export function lookupAndSettle(
   );
 }
 
-/** Log lines written through console while `run` runs, as text. */
-export async function captureLogs(run: () => Promise<void>): Promise<string> {
+/** What `run` answered, and the log lines written through console while it ran, as text. */
+export async function captureLogs<T>(run: () => Promise<T>): Promise<{ result: T; logs: string }> {
   const { vi } = await import("vitest");
   const lines: string[] = [];
   const spies = (["log", "info", "warn", "error"] as const).map((level) =>
@@ -125,11 +125,10 @@ export async function captureLogs(run: () => Promise<void>): Promise<string> {
     }),
   );
   try {
-    await run();
+    return { result: await run(), logs: lines.join("\n") };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
-  return lines.join("\n");
 }
 
 type StatementBehaviour = () => Promise<never>;

@@ -141,12 +141,9 @@ describe("the cache tiers of the lookup", () => {
   it("answers from D1 and logs, without the chat id, when KV get throws", async () => {
     const { chatId, record } = await seedLinkedChat();
     vi.spyOn(env.CACHE, "get").mockRejectedValue(new Error("KV GET failed: 503 Service Unavailable"));
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
-    expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ success: true, record });
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, record });
     expect(logs).toContain('"event":"cache.read_failed"');
     expect(logs).not.toContain(chatId.split("@")[0]);
   });
@@ -154,12 +151,9 @@ describe("the cache tiers of the lookup", () => {
   it("still answers, and logs without the chat id, when KV put throws", async () => {
     const { chatId, record } = await seedLinkedChat();
     vi.spyOn(env.CACHE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookupAndSettle(chatId, token);
-    });
-    expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ success: true, record });
+    const { result: response, logs } = await captureLogs(() => lookupAndSettle(chatId, token));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, record });
     expect(logs).toContain('"event":"cache.write_failed"');
     expect(logs).not.toContain(chatId.split("@")[0]);
   });
@@ -167,13 +161,10 @@ describe("the cache tiers of the lookup", () => {
   it("treats a KV read that hangs as a miss after its budget, and answers from D1", async () => {
     const { chatId, record } = await seedLinkedChat();
     vi.spyOn(env.CACHE, "get").mockReturnValue(new Promise(() => {}));
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
-    expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ success: true, record });
-    expect(tierOf(response as Response)).toBe("d1");
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, record });
+    expect(tierOf(response)).toBe("d1");
     expect(logs).toContain('"event":"cache.read_timeout"');
   });
 

@@ -20,13 +20,10 @@ describe("storage faults during a lookup", () => {
       table: "conversation",
       behaviour: () => Promise.reject(new Error("D1_ERROR: no such table: conversation: SQLITE_ERROR")),
     });
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
-    expect(response?.status).toBe(500);
-    expect(response?.headers.get("Content-Type")).toBe("application/json");
-    expect(await response?.text()).toBe('{"error":"Internal Server Error"}');
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(await response.text()).toBe('{"error":"Internal Server Error"}');
     expect(logs).toContain('"event":"request.failed"');
     expect(logs).toContain("no such table");
     expect(logs).not.toContain(chatId.split("@")[0]);
@@ -58,12 +55,9 @@ describe("storage faults during a lookup", () => {
       table: "api_tokens",
       behaviour: () => Promise.reject(new Error("D1_ERROR: some failure")),
     });
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookup(chatId, unseen);
-    });
-    expect(response?.status).toBe(500);
-    expect(await response?.json()).toEqual({ error: "Internal Server Error" });
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, unseen));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "Internal Server Error" });
     expect(logs).not.toContain(unseen);
   });
 });

@@ -33,12 +33,9 @@ describe("retries of transient D1 errors", () => {
       times: 2,
       behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
     });
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
-    expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ success: true, record });
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, record });
     expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(3);
     expect(logs.match(/"event":"d1.retry"/g)).toHaveLength(2);
   });
@@ -50,11 +47,8 @@ describe("retries of transient D1 errors", () => {
       times: 1,
       behaviour: () => Promise.reject(new Error("D1_ERROR: no such column: session_id")),
     });
-    let response: Response | undefined;
-    await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
-    expect(response?.status).toBe(500);
+    const { result: response } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(500);
     expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(1);
   });
 
@@ -64,12 +58,9 @@ describe("retries of transient D1 errors", () => {
       table: "conversation",
       behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
     });
-    let response: Response | undefined;
-    await captureLogs(async () => {
-      response = await lookup(chatId, token);
-    });
-    expect(response?.status).toBe(500);
-    expect(await response?.json()).toEqual({ error: "Internal Server Error" });
+    const { result: response } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "Internal Server Error" });
     expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(4);
   });
 
@@ -81,12 +72,11 @@ describe("retries of transient D1 errors", () => {
       behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
     });
     const id = uniqueId("client");
-    let response: Response | undefined;
-    const logs = await captureLogs(async () => {
-      response = await write("PUT", `/api/clients/${id}`, writer, { session_id: "s-1" });
-    });
-    expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ success: true, record: { id, session_id: "s-1" } });
+    const { result: response, logs } = await captureLogs(() =>
+      write("PUT", `/api/clients/${id}`, writer, { session_id: "s-1" }),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, record: { id, session_id: "s-1" } });
     expect(logs).toContain('"event":"d1.retry"');
   });
 });
