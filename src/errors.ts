@@ -57,7 +57,7 @@ export class ApiError extends HTTPException {
 
   /** The JSON body of this error. */
   toBody(): ErrorBody {
-    return { ...this.details, error: this.error };
+    return { error: this.error, ...this.details };
   }
 }
 

@@ -8,39 +8,49 @@
  *   cached shape never reads old entries.
  *
  * KV is an optimisation only: a failing read is a miss and a failing write is dropped, both
- * logged, never a failed lookup. Writes refresh both tiers for every chat they affect.
+ * logged, never a failed lookup. Writes refresh both tiers for every chat they affect, and an
+ * answer loaded before a write is never stored after it (see {@link storeLoadedLookup}).
  */
+import type { ChatLookup, ClientSession } from "../clients/chat-lookup";
 import { OVER_BUDGET, withinBudget } from "../lib/deadline";
 import { describeError, logEvent } from "../lib/log";
 import { sha256Hex } from "../lib/sha256";
 import type { RequestContext } from "../request-context";
 import { jsonSize, MemoryCache } from "./memory-cache";
-
-/** What a successful lookup answers: the client's id and its WhatsApp session. */
-export interface ClientSession {
-  id: string;
-  session_id: string;
-}
-
-/** What is known of a chat: its client's session, or which link is missing. */
-export type ChatLookup =
-  | { status: "found"; record: ClientSession }
-  | { status: "conversation-not-found" }
-  | { status: "client-not-found" };
+import { SingleFlight } from "./single-flight";
 
 /** Which tier answered a lookup, as named in the `Server-Timing` header. */
 export type CacheTier = "memory" | "kv" | "d1";
 
+type CacheContext = Pick<RequestContext, "env" | "config" | "requestId" | "waitUntil">;
+
 const KV_KEY_PREFIX = "lookup:v1:";
 
-// The memory tier is keyed by canonical chat id: it never leaves the instance and is never logged.
+// Keyed by canonical chat id: this tier never leaves the instance and is never logged.
 const memory = new MemoryCache<ChatLookup>({
   maxEntries: 50_000,
   maxBytes: 16 * 1024 * 1024,
   sizeOf: jsonSize,
 });
 
-const inflight = new Map<string, Promise<unknown>>();
+const loads = new SingleFlight<unknown>();
+
+/**
+ * Writes seen by this instance: a sequence number per chat. A load remembers the sequence it
+ * started at and stores its answer only if no write to that chat came since, so a lookup that
+ * read D1 just before a write can never put the old answer back. Kept longer than any load lasts.
+ */
+let writeSequence = 0;
+const lastWrite = new MemoryCache<number>({
+  maxEntries: 50_000,
+  maxBytes: 8 * 1024 * 1024,
+  sizeOf: () => 16,
+});
+const WRITE_MEMORY_MS = 120_000;
+
+function writtenSince(chatId: string, sequence: number): boolean {
+  return (lastWrite.get(chatId) ?? 0) > sequence;
+}
 
 /** The KV key of a canonical chat id. */
 export async function lookupCacheKey(chatId: string): Promise<string> {
@@ -52,21 +62,18 @@ export function rememberedLookup(chatId: string): ChatLookup | undefined {
   return memory.get(chatId);
 }
 
-/** Remembers an answer in this instance for `ttlMs` (0: not at all). */
-export function rememberLookup(chatId: string, lookup: ChatLookup, ttlMs: number): void {
-  memory.set(chatId, lookup, ttlMs);
+/**
+ * Runs `load` once for all callers missing the same chat at the same time. `load` receives the
+ * write sequence it started at, to hand to {@link storeLoadedLookup}.
+ */
+export function loadOnce<T>(chatId: string, load: (sequence: number) => Promise<T>): Promise<T> {
+  const sequence = writeSequence;
+  return loads.run(chatId, () => load(sequence)) as Promise<T>;
 }
 
-/**
- * Runs `load` once for all callers asking for the same `key` at the same time: misses for one
- * chat arriving together share one KV read and at most one D1 query.
- */
-export function singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
-  const running = inflight.get(key) as Promise<T> | undefined;
-  if (running !== undefined) return running;
-  const started = load().finally(() => inflight.delete(key));
-  inflight.set(key, started);
-  return started;
+/** The sequence a load that does not go through {@link loadOnce} starts at. */
+export function currentWriteSequence(): number {
+  return writeSequence;
 }
 
 function isClientSession(value: unknown): value is ClientSession {
@@ -77,18 +84,14 @@ function isClientSession(value: unknown): value is ClientSession {
 
 /**
  * The KV entry under `key`, or `null` on a miss, a malformed entry, a KV failure, or a KV read
- * slower than `budgetMs`.
+ * slower than `CACHE_READ_TIMEOUT_MS`.
  */
-export async function readCachedLookup(
-  kv: KVNamespace,
-  key: string,
-  budgetMs: number,
-  requestId: string,
-): Promise<ClientSession | null> {
+export async function readCachedLookup(context: CacheContext, key: string): Promise<ClientSession | null> {
+  const { env, config, requestId } = context;
   try {
-    const value: unknown = await withinBudget(kv.get(key, "json"), budgetMs);
+    const value: unknown = await withinBudget(env.CACHE.get(key, "json"), config.cacheReadBudgetMs);
     if (value === OVER_BUDGET) {
-      logEvent("warn", "cache.read_timeout", { requestId, budgetMs });
+      logEvent("warn", "cache.read_timeout", { requestId, budgetMs: config.cacheReadBudgetMs });
       return null;
     }
     if (value === null) return null;
@@ -101,69 +104,102 @@ export async function readCachedLookup(
   }
 }
 
-/** Stores a found answer under `key` for `ttlSeconds`; a failure is logged and dropped. */
-export async function writeCachedLookup(
-  kv: KVNamespace,
-  key: string,
-  record: ClientSession,
-  ttlSeconds: number,
-  requestId: string,
-): Promise<void> {
-  try {
-    await kv.put(key, JSON.stringify(record), { expirationTtl: ttlSeconds });
-  } catch (error) {
-    logEvent("warn", "cache.write_failed", { requestId, error: describeError(error) });
+/** Makes the KV entry of a chat say `lookup`: its record when found, no entry otherwise. */
+async function setKvEntry(context: CacheContext, key: string, lookup: ChatLookup): Promise<void> {
+  if (lookup.status === "found") {
+    await context.env.CACHE.put(key, JSON.stringify(lookup.record), {
+      expirationTtl: context.config.cacheTtlSeconds,
+    });
+  } else {
+    await context.env.CACHE.delete(key);
   }
+}
+
+function sameLookup(a: ChatLookup | undefined, b: ChatLookup): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Stores what a load read, unless a write to the chat came after the load started.
+ *
+ * @param source - `kv`: memory only. `d1`: memory, and KV for a found answer.
+ *   `d1-fresh` (a `Cache-Control: no-cache` read): memory, and KV made to match, found or not,
+ *   but not rewritten when this instance already knew the same answer (KV allows one write per
+ *   key per second).
+ */
+export async function storeLoadedLookup(
+  context: CacheContext,
+  chatId: string,
+  lookup: ChatLookup,
+  sequence: number,
+  source: "kv" | "d1" | "d1-fresh",
+  kvKey?: string,
+): Promise<void> {
+  if (writtenSince(chatId, sequence)) return;
+  const known = memory.get(chatId);
+  memory.set(chatId, lookup, context.config.memoryCacheTtlMs);
+  if (source === "kv") return;
+  if (source === "d1" && lookup.status !== "found") return;
+  if (source === "d1-fresh" && sameLookup(known, lookup)) return;
+  const key = kvKey ?? (await lookupCacheKey(chatId));
+  context.waitUntil(
+    (async () => {
+      if (writtenSince(chatId, sequence)) return;
+      try {
+        await setKvEntry(context, key, lookup);
+      } catch (error) {
+        logEvent("warn", "cache.write_failed", { requestId: context.requestId, error: describeError(error) });
+      }
+    })(),
+  );
 }
 
 /** How many KV entries a write refreshes at once: KV calls beyond a few in flight only queue. */
 const REFRESH_CONCURRENCY = 20;
 
-async function refreshKvEntry(
-  kv: KVNamespace,
-  chatId: string,
-  lookup: ChatLookup,
-  ttlSeconds: number,
-): Promise<void> {
-  const key = await lookupCacheKey(chatId);
-  if (lookup.status === "found") {
-    await kv.put(key, JSON.stringify(lookup.record), { expirationTtl: ttlSeconds });
-  } else {
-    await kv.delete(key);
-  }
-}
-
 /**
- * Brings both tiers in line with what a write just stored: a chat that now resolves is
- * rewritten with its new answer, any other chat is removed, so that the next lookup in this
- * instance, or through this location's KV, answers the new state.
+ * Brings both tiers in line with what a write just stored: each affected chat's answer is
+ * remembered in this instance at once (so this instance answers the new state, found or not),
+ * loads already running for it will not store their older answer, and its KV entry is rewritten
+ * or removed for this location.
  *
- * @returns how many KV entries could not be refreshed (each failure is logged).
+ * Waits for KV until the request's deadline at most: the write is already stored, so a slow or
+ * failing KV is logged and finished in the background (`waitUntil`), never a failed write.
  */
 export async function refreshCachedChats(
   changes: readonly { chatId: string; lookup: ChatLookup }[],
-  context: Pick<RequestContext, "env" | "config" | "requestId">,
-): Promise<number> {
+  context: CacheContext & Pick<RequestContext, "deadline">,
+): Promise<void> {
+  const sequence = ++writeSequence;
   for (const { chatId, lookup } of changes) {
-    if (lookup.status === "found") rememberLookup(chatId, lookup, context.config.memoryCacheTtlMs);
-    else memory.delete(chatId);
+    lastWrite.set(chatId, sequence, WRITE_MEMORY_MS);
+    loads.forget(chatId);
+    memory.set(chatId, lookup, context.config.memoryCacheTtlMs);
   }
-  let failures = 0;
+  const kvRefresh = refreshKvEntries(changes, context);
+  context.waitUntil(kvRefresh);
+  const outcome = await withinBudget(kvRefresh, Math.max(0, context.deadline - Date.now()));
+  if (outcome === OVER_BUDGET) {
+    logEvent("warn", "cache.refresh_slow", { requestId: context.requestId, chats: changes.length });
+  }
+}
+
+async function refreshKvEntries(
+  changes: readonly { chatId: string; lookup: ChatLookup }[],
+  context: CacheContext,
+): Promise<void> {
   for (let start = 0; start < changes.length; start += REFRESH_CONCURRENCY) {
     const batch = changes.slice(start, start + REFRESH_CONCURRENCY);
     const outcomes = await Promise.allSettled(
-      batch.map(({ chatId, lookup }) =>
-        refreshKvEntry(context.env.CACHE, chatId, lookup, context.config.cacheTtlSeconds),
-      ),
+      batch.map(async ({ chatId, lookup }) => setKvEntry(context, await lookupCacheKey(chatId), lookup)),
     );
     for (const outcome of outcomes) {
-      if (outcome.status === "fulfilled") continue;
-      failures++;
-      logEvent("error", "cache.refresh_failed", {
-        requestId: context.requestId,
-        error: describeError(outcome.reason),
-      });
+      if (outcome.status === "rejected") {
+        logEvent("error", "cache.refresh_failed", {
+          requestId: context.requestId,
+          error: describeError(outcome.reason),
+        });
+      }
     }
   }
-  return failures;
 }

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
-import type { ChatLookup, ClientSession } from "../cache/lookup-cache";
 import type { Database } from "../db/client";
 import { clients, conversation } from "../db/schema";
+import type { ChatLookup, ClientSession } from "./chat-lookup";
 
 /**
  * Resolves a canonical chat id to its client and session in one query: a `LEFT JOIN` keeps the

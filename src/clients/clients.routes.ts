@@ -133,8 +133,11 @@ export const clientsRoutes = router
       bookmark: c.req.header("x-d1-bookmark") ?? null,
     });
     c.set("cacheTier", result.tier);
-    c.header("Server-Timing", `tier;desc="${result.tier}", storage;dur=${result.storageMs}`);
-    if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
+    // Which tier answered would tell a session-limited token that a hidden chat exists.
+    if (c.var.token.sessions === null) {
+      c.header("Server-Timing", `tier;desc="${result.tier}", storage;dur=${result.storageMs}`);
+      if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
+    }
     const record = visibleAnswer(result.lookup, c.var.token.sessions);
     return c.json({ success: true as const, record }, 200);
   })

@@ -1,22 +1,22 @@
 import {
   type CacheTier,
-  type ChatLookup,
-  type ClientSession,
+  currentWriteSequence,
+  loadOnce,
   lookupCacheKey,
   readCachedLookup,
   refreshCachedChats,
   rememberedLookup,
-  rememberLookup,
-  singleFlight,
-  writeCachedLookup,
+  storeLoadedLookup,
 } from "../cache/lookup-cache";
 import { openPrimarySession, openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
 import { ApiError, ErrorMessage } from "../errors";
 import { beforeDeadline } from "../lib/deadline";
 import type { RequestContext } from "../request-context";
+import type { ChatLookup, ClientSession } from "./chat-lookup";
 import { type ClientFields, deleteClient, findSessionByChatId, upsertClient } from "./clients.repository";
 
+/** How a lookup may be answered. */
 export interface LookupOptions {
   /** Skip every cache tier and read D1 (`Cache-Control: no-cache`); the caches are refreshed. */
   fresh: boolean;
@@ -24,6 +24,7 @@ export interface LookupOptions {
   bookmark: string | null;
 }
 
+/** What a lookup found, and where. */
 export interface LookupResult {
   lookup: ChatLookup;
   /** The tier that answered. */
@@ -36,35 +37,38 @@ export interface LookupResult {
 
 type Loaded = Omit<LookupResult, "storageMs">;
 
-async function loadFromD1(
+async function readD1(
   context: RequestContext,
   chatId: string,
   bookmark: string | null,
-  kvKey?: string,
-): Promise<Loaded> {
-  const { env, config, deadline, requestId } = context;
-  const session = openReadSession(env.DB, bookmark);
+): Promise<{ lookup: ChatLookup; bookmark: string | null }> {
+  const session = openReadSession(context.env.DB, bookmark);
   const lookup = await withTransientRetries(
     () => findSessionByChatId(session.db, chatId),
-    deadline,
-    requestId,
+    context.deadline,
+    context.requestId,
   );
-  rememberLookup(chatId, lookup, config.memoryCacheTtlMs);
-  if (lookup.status === "found") {
-    const key = kvKey ?? (await lookupCacheKey(chatId));
-    context.waitUntil(writeCachedLookup(env.CACHE, key, lookup.record, config.cacheTtlSeconds, requestId));
-  }
-  return { lookup, tier: "d1", bookmark: session.bookmark() };
+  return { lookup, bookmark: session.bookmark() };
 }
 
-async function loadThroughKv(context: RequestContext, chatId: string): Promise<Loaded> {
+async function loadThroughKv(context: RequestContext, chatId: string, sequence: number): Promise<Loaded> {
   const key = await lookupCacheKey(chatId);
-  const { env, config, requestId } = context;
-  const cached = await readCachedLookup(env.CACHE, key, config.cacheReadBudgetMs, requestId);
-  if (cached === null) return loadFromD1(context, chatId, null, key);
-  const lookup: ChatLookup = { status: "found", record: cached };
-  rememberLookup(chatId, lookup, config.memoryCacheTtlMs);
-  return { lookup, tier: "kv", bookmark: null };
+  const cached = await readCachedLookup(context, key);
+  if (cached !== null) {
+    const lookup: ChatLookup = { status: "found", record: cached };
+    await storeLoadedLookup(context, chatId, lookup, sequence, "kv");
+    return { lookup, tier: "kv", bookmark: null };
+  }
+  const read = await readD1(context, chatId, null);
+  await storeLoadedLookup(context, chatId, read.lookup, sequence, "d1", key);
+  return { ...read, tier: "d1" };
+}
+
+async function loadFresh(context: RequestContext, chatId: string, bookmark: string | null): Promise<Loaded> {
+  const sequence = currentWriteSequence();
+  const read = await readD1(context, chatId, bookmark);
+  await storeLoadedLookup(context, chatId, read.lookup, sequence, "d1-fresh");
+  return { ...read, tier: "d1" };
 }
 
 /**
@@ -80,18 +84,14 @@ export async function lookupChat(
   options: LookupOptions,
 ): Promise<LookupResult> {
   const started = Date.now();
-  if (options.fresh) {
-    const loaded = await beforeDeadline(loadFromD1(context, chatId, options.bookmark), context.deadline);
-    return { ...loaded, storageMs: Date.now() - started };
-  }
-  if (context.config.memoryCacheTtlMs > 0) {
+  if (!options.fresh && context.config.memoryCacheTtlMs > 0) {
     const remembered = rememberedLookup(chatId);
     if (remembered !== undefined) return { lookup: remembered, tier: "memory", storageMs: 0, bookmark: null };
   }
-  const loaded = await beforeDeadline(
-    singleFlight(chatId, () => loadThroughKv(context, chatId)),
-    context.deadline,
-  );
+  const load = options.fresh
+    ? loadFresh(context, chatId, options.bookmark)
+    : loadOnce(chatId, (sequence) => loadThroughKv(context, chatId, sequence));
+  const loaded = await beforeDeadline(load, context.deadline);
   return { ...loaded, storageMs: Date.now() - started };
 }
 
@@ -127,15 +127,17 @@ export async function putClient(
     withTransientRetries(() => upsertClient(session.db, id, fields), context.deadline, context.requestId),
     context.deadline,
   );
-  const changes = chatIds.map((chatId) => ({ chatId, lookup: { status: "found", record } as const }));
-  await beforeDeadline(refreshCachedChats(changes, context), context.deadline);
+  const found: ChatLookup = { status: "found", record };
+  await refreshCachedChats(
+    chatIds.map((chatId) => ({ chatId, lookup: found })),
+    context,
+  );
   return { record, bookmark: session.bookmark() };
 }
 
 /**
- * Deletes a client and drops the cached answer of each of its chats, which now answer
- * "Client not found". Not retried: a retry after a lost reply would answer 404 for a delete
- * that succeeded.
+ * Deletes a client; each of its chats now answers "Client not found", here at once. Not
+ * retried: a retry after a lost reply would answer 404 for a delete that succeeded.
  *
  * @throws {ApiError} 404 "Client not found".
  */
@@ -146,10 +148,10 @@ export async function removeClient(
   const session = openPrimarySession(context.env.DB);
   const deleted = await beforeDeadline(deleteClient(session.db, id), context.deadline);
   if (deleted === null) throw new ApiError(404, ErrorMessage.clientNotFound);
-  const changes = deleted.chatIds.map((chatId) => ({
-    chatId,
-    lookup: { status: "client-not-found" } as const,
-  }));
-  await beforeDeadline(refreshCachedChats(changes, context), context.deadline);
+  const unlinked: ChatLookup = { status: "client-not-found" };
+  await refreshCachedChats(
+    deleted.chatIds.map((chatId) => ({ chatId, lookup: unlinked })),
+    context,
+  );
   return { bookmark: session.bookmark() };
 }

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { ChatLookup } from "../cache/lookup-cache";
+import type { ChatLookup } from "../clients/chat-lookup";
 import type { Database } from "../db/client";
 import { isForeignKeyViolation } from "../db/d1-errors";
 import { clients, conversation } from "../db/schema";

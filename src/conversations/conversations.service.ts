@@ -1,4 +1,5 @@
-import { type ChatLookup, refreshCachedChats } from "../cache/lookup-cache";
+import { refreshCachedChats } from "../cache/lookup-cache";
+import type { ChatLookup } from "../clients/chat-lookup";
 import { openPrimarySession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
 import { ApiError, ErrorMessage } from "../errors";
@@ -29,7 +30,7 @@ export async function putConversation(
     context.deadline,
   );
   if (lookup === null) throw new ApiError(404, ErrorMessage.clientNotFound);
-  await beforeDeadline(refreshCachedChats([{ chatId, lookup }], context), context.deadline);
+  await refreshCachedChats([{ chatId, lookup }], context);
   return { bookmark: session.bookmark() };
 }
 
@@ -47,6 +48,6 @@ export async function removeConversation(
   const deleted = await beforeDeadline(deleteConversation(session.db, chatId), context.deadline);
   if (!deleted) throw new ApiError(404, ErrorMessage.conversationNotFound);
   const gone: ChatLookup = { status: "conversation-not-found" };
-  await beforeDeadline(refreshCachedChats([{ chatId, lookup: gone }], context), context.deadline);
+  await refreshCachedChats([{ chatId, lookup: gone }], context);
   return { bookmark: session.bookmark() };
 }

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { type AuthenticatedToken, findTokenByHash } from "../auth/token.repository";
 import { jsonSize, MemoryCache } from "../cache/memory-cache";
+import { SingleFlight } from "../cache/single-flight";
 import { openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
 import type { TokenScope } from "../db/schema";
@@ -40,16 +41,19 @@ function presentedToken(header: string | undefined): string | null {
   return token === "" ? null : token;
 }
 
+/** Token checks running now, by hash: when a hot token's entry expires, one query refreshes it. */
+const tokenLoads = new SingleFlight<AuthenticatedToken | null>();
+
 async function findToken(env: Env, tokenHash: string, deadline: number): Promise<AuthenticatedToken | null> {
   const cached = tokensByHash.get(tokenHash);
   if (cached !== undefined) return cached;
-  const { db } = openReadSession(env.DB, null);
-  const token = await beforeDeadline(
-    withTransientRetries(() => findTokenByHash(db, tokenHash), deadline),
-    deadline,
-  );
-  tokensByHash.set(tokenHash, token, TOKEN_CACHE_TTL_MS);
-  return token;
+  const load = tokenLoads.run(tokenHash, async () => {
+    const { db } = openReadSession(env.DB, null);
+    const token = await withTransientRetries(() => findTokenByHash(db, tokenHash), deadline);
+    tokensByHash.set(tokenHash, token, TOKEN_CACHE_TTL_MS);
+    return token;
+  });
+  return beforeDeadline(load, deadline);
 }
 
 /**
