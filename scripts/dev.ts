@@ -19,7 +19,8 @@ function optionValue(args: string[], name: string): string | undefined {
 
 async function main() {
   const args = process.argv.slice(2);
-  const local = { remote: false };
+  // The data goes where `wrangler dev` will read it: its default local state, or --persist-to.
+  const local = { remote: false, persistTo: optionValue(args, "--persist-to") };
 
   applyMigrations(local);
   const token = mintToken();

@@ -57,7 +57,9 @@ async function create(target: D1Target, options: Record<string, string | boolean
 
   const existing = executeSql(target, `SELECT 1 FROM api_tokens WHERE name = ${sqlString(name)};`);
   if (existing.length > 0)
-    throw new UsageError(`a token named "${name}" already exists; revoke it or pick another name`);
+    throw new UsageError(
+      `a token named "${name}" already exists (revoked tokens keep their name, for the record): pick another name`,
+    );
 
   const token = mintToken();
   const spec = { name, scopes: [...new Set(scopes)] as TokenScope[], sessions, expiresAt };
