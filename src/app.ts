@@ -43,7 +43,8 @@ export function createRouter() {
   });
 }
 
-function errorResponse(error: Error, c: Context<AppEnv>): Response {
+/** The one place where a failure becomes an HTTP response. */
+function respondToError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) {
     return c.json(error.toBody(), error.status, error.headers);
   }
@@ -64,7 +65,7 @@ export function createApp() {
   app.use(requestLog);
   app.use(corsFromConfig);
   app.use("/api/*", startDeadline);
-  app.onError(errorResponse);
+  app.onError(respondToError);
   app.notFound((c) => c.json({ error: ErrorMessage.notFound }, 404));
   return app;
 }

@@ -7,16 +7,15 @@
  * agent parts the same way. Group, broadcast and newsletter ids are kept exactly as given.
  */
 import { z } from "@hono/zod-openapi";
+import { ErrorMessage } from "./errors";
 
 /** The longest chat id accepted, in UTF-16 code units (the contract's "128 characters"). */
 export const CHAT_ID_MAX_LENGTH = 128;
 
-export const CHAT_ID_REQUIRED = "Chat ID is required";
-export const CHAT_ID_INVALID = "Invalid chat ID";
-
+/** The outcome of {@link parseChatId}. */
 export type ChatIdResult =
   | { ok: true; chatId: string }
-  | { ok: false; error: typeof CHAT_ID_REQUIRED | typeof CHAT_ID_INVALID };
+  | { ok: false; error: typeof ErrorMessage.chatIdRequired | typeof ErrorMessage.chatIdInvalid };
 
 // user: digits, optionally `-digits` (old group ids), `_agent`, `:device`; then `@server`.
 const CHAT_ID_PATTERN =
@@ -25,8 +24,8 @@ const CHAT_ID_PATTERN =
 // Servers whose ids name a person; their device and agent parts never name another chat.
 const PERSON_SERVERS = new Set(["c.us", "s.whatsapp.net", "lid"]);
 
-// C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
-const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
+/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 /**
  * Validates a chat id and returns its canonical form; never throws, whatever the input.
@@ -38,17 +37,17 @@ const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
  * parseChatId("123456789:12@s.whatsapp.net"); // { ok: true, chatId: "123456789@c.us" }
  */
 export function parseChatId(raw: unknown): ChatIdResult {
-  if (raw === undefined || raw === null) return { ok: false, error: CHAT_ID_REQUIRED };
-  if (typeof raw !== "string") return { ok: false, error: CHAT_ID_INVALID };
-  if (raw.length > CHAT_ID_MAX_LENGTH) return { ok: false, error: CHAT_ID_INVALID };
+  if (raw === undefined || raw === null) return { ok: false, error: ErrorMessage.chatIdRequired };
+  if (typeof raw !== "string") return { ok: false, error: ErrorMessage.chatIdInvalid };
+  if (raw.length > CHAT_ID_MAX_LENGTH) return { ok: false, error: ErrorMessage.chatIdInvalid };
   const trimmed = raw.trim();
-  if (trimmed === "") return { ok: false, error: CHAT_ID_REQUIRED };
-  if (CONTROL_CHARACTERS.test(raw)) return { ok: false, error: CHAT_ID_INVALID };
+  if (trimmed === "") return { ok: false, error: ErrorMessage.chatIdRequired };
+  if (CONTROL_CHARACTERS.test(raw)) return { ok: false, error: ErrorMessage.chatIdInvalid };
   if (trimmed === "status@broadcast") return { ok: true, chatId: trimmed };
 
   const match = CHAT_ID_PATTERN.exec(trimmed);
   const { user, group, server } = match?.groups ?? {};
-  if (user === undefined || server === undefined) return { ok: false, error: CHAT_ID_INVALID };
+  if (user === undefined || server === undefined) return { ok: false, error: ErrorMessage.chatIdInvalid };
   if (!PERSON_SERVERS.has(server)) return { ok: true, chatId: trimmed };
   return { ok: true, chatId: `${user}${group ?? ""}@${server === "lid" ? "lid" : "c.us"}` };
 }
@@ -58,7 +57,9 @@ export function parseChatId(raw: unknown): ChatIdResult {
  * Every failure carries the contract's message, which the validation hook answers as is.
  */
 export const chatIdSchema = z
-  .string({ error: (issue) => (issue.input === undefined ? CHAT_ID_REQUIRED : CHAT_ID_INVALID) })
+  .string({
+    error: (issue) => (issue.input === undefined ? ErrorMessage.chatIdRequired : ErrorMessage.chatIdInvalid),
+  })
   .transform((raw, context) => {
     const result = parseChatId(raw);
     if (result.ok) return result.chatId;

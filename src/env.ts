@@ -34,6 +34,7 @@ const configSchema = z.object({
   ALLOWED_ORIGINS: z.string().default(""),
 });
 
+/** The Worker's variables, parsed and checked (see the README's configuration table). */
 export interface Config {
   lookupTimeoutMs: number;
   cacheTtlSeconds: number;

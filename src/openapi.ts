@@ -3,7 +3,7 @@
  * the errors every protected route shares, and the document and docs page themselves. The
  * document is generated from the same zod schemas the routes validate with.
  */
-import type { OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "./env";
 import { ErrorMessage, errorBodySchema } from "./errors";
@@ -20,6 +20,9 @@ const COMMON_HEADERS = {
   "Cache-Control": header("Always `no-store`."),
   "X-Content-Type-Options": header("Always `nosniff`."),
 };
+
+/** The body of a write that answers nothing else: `{"success":true}`. */
+export const successResponseSchema = z.object({ success: z.literal(true) }).openapi("SuccessResponse");
 
 /** The header a write answers with, and a read accepts. */
 export const BOOKMARK_HEADER = {

@@ -1,3 +1,7 @@
+/**
+ * The bridge between Hono and the services: services take a plain context, so they can be
+ * called (and tested) without a Hono request.
+ */
 import type { Context } from "hono";
 import { type AppEnv, type Config, readConfig } from "./env";
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CHAT_ID_INVALID, CHAT_ID_MAX_LENGTH, CHAT_ID_REQUIRED, parseChatId } from "../src/chat-id";
+import { CHAT_ID_MAX_LENGTH, parseChatId } from "../src/chat-id";
+import { ErrorMessage } from "../src/errors";
 
 const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
 const SERVERS = ["c.us", "s.whatsapp.net", "g.us", "lid", "broadcast", "newsletter"] as const;
@@ -58,7 +59,7 @@ describe("parseChatId, for any input", () => {
             expect(result.chatId.length).toBeLessThanOrEqual(CHAT_ID_MAX_LENGTH);
             expect(result.chatId).toMatch(/^[0-9:_-]+@[a-z.]+$|^status@broadcast$/);
           } else {
-            expect([CHAT_ID_REQUIRED, CHAT_ID_INVALID]).toContain(result.error);
+            expect([ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid]).toContain(result.error);
           }
         },
       ),
@@ -70,7 +71,7 @@ describe("parseChatId, for any input", () => {
     fc.assert(
       fc.property(validChatId, fc.nat({ max: 200 }), (chatId, extra) => {
         const padded = "1".repeat(Math.max(0, CHAT_ID_MAX_LENGTH + 1 - chatId.length) + extra) + chatId;
-        expect(parseChatId(padded)).toEqual({ ok: false, error: CHAT_ID_INVALID });
+        expect(parseChatId(padded)).toEqual({ ok: false, error: ErrorMessage.chatIdInvalid });
       }),
     );
   });

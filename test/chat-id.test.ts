@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CHAT_ID_INVALID, CHAT_ID_REQUIRED, parseChatId } from "../src/chat-id";
+import { parseChatId } from "../src/chat-id";
+import { ErrorMessage } from "../src/errors";
 
 describe("parseChatId", () => {
   it.each([
@@ -30,7 +31,7 @@ describe("parseChatId", () => {
   });
 
   it.each([undefined, null, "", "   ", "\t"])("reports %j as required", (raw) => {
-    expect(parseChatId(raw)).toEqual({ ok: false, error: CHAT_ID_REQUIRED });
+    expect(parseChatId(raw)).toEqual({ ok: false, error: ErrorMessage.chatIdRequired });
   });
 
   it.each([
@@ -54,13 +55,13 @@ describe("parseChatId", () => {
     ["1@c.us", "2@c.us"],
     42,
   ])("rejects %j as invalid", (raw) => {
-    expect(parseChatId(raw)).toEqual({ ok: false, error: CHAT_ID_INVALID });
+    expect(parseChatId(raw)).toEqual({ ok: false, error: ErrorMessage.chatIdInvalid });
   });
 
   it("accepts an id of exactly 128 characters and rejects one of 129", () => {
     const at128 = `${"1".repeat(123)}@c.us`;
     expect(at128).toHaveLength(128);
     expect(parseChatId(at128)).toEqual({ ok: true, chatId: at128 });
-    expect(parseChatId(`1${at128}`)).toEqual({ ok: false, error: CHAT_ID_INVALID });
+    expect(parseChatId(`1${at128}`)).toEqual({ ok: false, error: ErrorMessage.chatIdInvalid });
   });
 });

@@ -18,6 +18,7 @@ interface Entry<V> {
   bytes: number;
 }
 
+/** A bounded, TTL-based LRU map (see the module comment). */
 export class MemoryCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #options: MemoryCacheOptions;
@@ -55,6 +56,7 @@ export class MemoryCache<V> {
     }
   }
 
+  /** Forgets `key`, if present. */
   delete(key: string): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;

@@ -5,13 +5,18 @@ import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
 import { limitPerToken } from "../middleware/rate-limit";
-import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
+import {
+  BOOKMARK_HEADER,
+  errorResponse,
+  jsonResponse,
+  protectedRouteErrors,
+  successResponseSchema,
+} from "../openapi";
 import { requestContext } from "../request-context";
 import {
   clientIdParamsSchema,
   clientSessionResponseSchema,
   putClientBodySchema,
-  successResponseSchema,
   viewClientQuerySchema,
 } from "./clients.schemas";
 import { lookupChat, putClient, removeClient, visibleAnswer } from "./clients.service";

@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { chatIdSchema } from "../chat-id";
+import { CONTROL_CHARACTERS, chatIdSchema } from "../chat-id";
 import { ErrorMessage } from "../errors";
 
 // Printable, URL-safe identifiers: what a bot backend uses for its own ids.
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
-const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 /** A client id in a path: 1 to 128 URL-safe characters. */
 export const clientIdSchema = z
@@ -12,10 +11,12 @@ export const clientIdSchema = z
   .max(128, { error: ErrorMessage.clientIdInvalid })
   .regex(IDENTIFIER, { error: ErrorMessage.clientIdInvalid });
 
+/** The `{id}` path parameter of the client routes. */
 export const clientIdParamsSchema = z.object({
   id: clientIdSchema.openapi({ param: { description: "The client's id." }, example: "abc123" }),
 });
 
+/** The query of `GET /api/clients/view`. */
 export const viewClientQuerySchema = z.object({
   chatId: chatIdSchema.openapi({
     param: {
@@ -32,6 +33,7 @@ const text = (max: number) =>
     .max(max)
     .refine((value) => !CONTROL_CHARACTERS.test(value), { message: "must not contain control characters" });
 
+/** The body of `PUT /api/clients/{id}`: unknown fields are refused. */
 export const putClientBodySchema = z
   .strictObject({
     session_id: text(128).trim().min(1).openapi({
@@ -43,6 +45,7 @@ export const putClientBodySchema = z
   })
   .openapi("PutClientBody");
 
+/** A lookup's record: exactly `id` and `session_id`. */
 export const clientSessionSchema = z
   .object({
     id: z.string().openapi({ description: "The client's id.", example: "abc123" }),
@@ -53,8 +56,7 @@ export const clientSessionSchema = z
   })
   .openapi("ClientSession");
 
+/** The 200 body of the lookup and of `PUT /api/clients/{id}`. */
 export const clientSessionResponseSchema = z
   .object({ success: z.literal(true), record: clientSessionSchema })
   .openapi("ClientSessionResponse");
-
-export const successResponseSchema = z.object({ success: z.literal(true) }).openapi("SuccessResponse");

@@ -1,12 +1,17 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app";
-import { successResponseSchema } from "../clients/clients.schemas";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
 import { limitPerToken } from "../middleware/rate-limit";
-import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
+import {
+  BOOKMARK_HEADER,
+  errorResponse,
+  jsonResponse,
+  protectedRouteErrors,
+  successResponseSchema,
+} from "../openapi";
 import { requestContext } from "../request-context";
 import {
   chatIdParamsSchema,

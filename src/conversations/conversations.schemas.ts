@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { chatIdSchema } from "../chat-id";
 import { clientIdSchema } from "../clients/clients.schemas";
 
+/** The `{chatId}` path parameter of the conversation routes, canonicalised. */
 export const chatIdParamsSchema = z.object({
   chatId: chatIdSchema.openapi({
     param: {
@@ -12,6 +13,7 @@ export const chatIdParamsSchema = z.object({
   }),
 });
 
+/** The body of `PUT /api/conversations/{chatId}`: unknown fields are refused. */
 export const putConversationBodySchema = z
   .strictObject({
     client_id: clientIdSchema.nullable().openapi({
@@ -21,6 +23,7 @@ export const putConversationBodySchema = z
   })
   .openapi("PutConversationBody");
 
+/** The 200 body of `PUT /api/conversations/{chatId}`. */
 export const conversationResponseSchema = z
   .object({
     success: z.literal(true),
