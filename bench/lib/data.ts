@@ -1,0 +1,181 @@
+/**
+ * The benchmark's data set and request mixes: deterministic, from a seeded PRNG, so that every
+ * run asks for the same chats in the same order.
+ */
+
+/** How many conversations and clients the database holds. */
+export const CHAT_COUNT = 100_000;
+export const CLIENT_COUNT = 1_000;
+
+// Canonical phone-number chat ids (`N@c.us`): known chats and chats no conversation has are
+// drawn from two ranges that never meet.
+const KNOWN_CHAT_BASE = 491_500_000_000;
+const UNKNOWN_CHAT_BASE = 492_500_000_000;
+
+/** The chat id of conversation `index` (0 ≤ index < CHAT_COUNT). */
+export function chatId(index: number): string {
+  return `${KNOWN_CHAT_BASE + index}@c.us`;
+}
+
+/** A chat id that no conversation has; each `n` gives another one. */
+export function unknownChatId(n: number): string {
+  return `${UNKNOWN_CHAT_BASE + n}@c.us`;
+}
+
+/** Which client conversation `index` belongs to: spread over all clients, not in runs. */
+export function clientOf(index: number): number {
+  return (index * 7_919) % CLIENT_COUNT;
+}
+
+export function clientId(client: number): string {
+  return `bench-client-${String(client).padStart(4, "0")}`;
+}
+
+export function sessionId(client: number): string {
+  return `bench-session-${String(client).padStart(4, "0")}`;
+}
+
+/** What a lookup of conversation `index` must answer. */
+export function expectedRecord(index: number): { id: string; session_id: string } {
+  const client = clientOf(index);
+  return { id: clientId(client), session_id: sessionId(client) };
+}
+
+/** The lookup path of a chat id. */
+export function lookupPath(chat: string): string {
+  return `/api/clients/view?chatId=${encodeURIComponent(chat)}`;
+}
+
+/**
+ * The SQL that loads every client and conversation, as multi-row INSERTs of `rowsPerInsert`
+ * rows (each statement stays well under D1's 100 KB statement limit).
+ */
+export function seedSql(rowsPerInsert = 1_000): string {
+  const statements: string[] = [];
+  const insert = (head: string, rows: string[]) => {
+    for (let start = 0; start < rows.length; start += rowsPerInsert) {
+      statements.push(`${head}\n${rows.slice(start, start + rowsPerInsert).join(",\n")};`);
+    }
+  };
+  const clients: string[] = [];
+  for (let client = 0; client < CLIENT_COUNT; client++) {
+    clients.push(`('${clientId(client)}','${sessionId(client)}','Bench client ${client}')`);
+  }
+  insert("INSERT INTO clients (id, session_id, name) VALUES", clients);
+  const conversations: string[] = [];
+  for (let index = 0; index < CHAT_COUNT; index++) {
+    conversations.push(`('bench-conv-${index}','${chatId(index)}','${clientId(clientOf(index))}')`);
+  }
+  insert("INSERT INTO conversation (id, chat_id, client_id) VALUES", conversations);
+  return `${statements.join("\n")}\n`;
+}
+
+/** A small, fast, seeded PRNG (32-bit state, multiply-xorshift output): numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** The numbers 0 … n-1 in a seeded random order (Fisher–Yates). */
+export function shuffledIndices(n: number, random: () => number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const swap = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = swap;
+  }
+  return order;
+}
+
+/**
+ * `length` draws of a Zipf(s) distribution over ranks 1 … n, by inverse transform on the exact
+ * cumulative distribution (P(rank k) ∝ k^-s), returned as 0-based ranks.
+ */
+export function zipfRanks(n: number, s: number, length: number, random: () => number): Uint32Array {
+  const cumulative = new Float64Array(n);
+  let total = 0;
+  for (let k = 1; k <= n; k++) {
+    total += k ** -s;
+    cumulative[k - 1] = total;
+  }
+  const ranks = new Uint32Array(length);
+  for (let i = 0; i < length; i++) {
+    const target = random() * total;
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((cumulative[middle] as number) < target) low = middle + 1;
+      else high = middle;
+    }
+    ranks[i] = low;
+  }
+  return ranks;
+}
+
+/** A replayable stream of chats: `next()` gives the chat of the next request. */
+export interface ChatSequence {
+  next(): number;
+  /** How many chats were handed out so far. */
+  readonly position: number;
+}
+
+/** Cycles through `chats` in order, for ever. */
+export function cycleOf(chats: ArrayLike<number>): ChatSequence {
+  let position = 0;
+  return {
+    next: () => chats[position++ % chats.length] as number,
+    get position() {
+      return position;
+    },
+  };
+}
+
+/**
+ * What no cache can avoid over positions [from, to) of a sequence that cycles through `chats`:
+ * - `firstSeen`: requests for a chat never asked before (nor in `alreadyCached`): each must
+ *   reach D1 whatever the caches do;
+ * - `notRecent`: requests for a chat not asked in the `window` requests before it: what a
+ *   cache that forgets after that long must fetch from the tier below.
+ */
+export function unavoidableMisses(
+  chats: ArrayLike<number>,
+  from: number,
+  to: number,
+  alreadyCached: ReadonlySet<number>,
+  window: number,
+): { firstSeen: number; notRecent: number; requests: number } {
+  const lastAsked = new Map<number, number>();
+  let firstSeen = 0;
+  let notRecent = 0;
+  for (let position = 0; position < to; position++) {
+    const chat = chats[position % chats.length] as number;
+    const previous = lastAsked.get(chat);
+    if (position >= from) {
+      if (previous === undefined && !alreadyCached.has(chat)) firstSeen++;
+      if (previous === undefined || position - previous > window) notRecent++;
+    }
+    lastAsked.set(chat, position);
+  }
+  return { firstSeen, notRecent, requests: Math.max(0, to - from) };
+}
+
+/** The share of draws that fall on the `top` most frequent ranks, for the report. */
+export function zipfTopShare(n: number, s: number, top: number): number {
+  let head = 0;
+  let total = 0;
+  for (let k = 1; k <= n; k++) {
+    const weight = k ** -s;
+    total += weight;
+    if (k <= top) head += weight;
+  }
+  return head / total;
+}

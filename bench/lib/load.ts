@@ -1,0 +1,94 @@
+/**
+ * Load generation with autocannon (as a library), and the bench Worker's counters.
+ */
+import autocannon from "autocannon";
+
+export interface Load {
+  url: string;
+  connections: number;
+  headers: Record<string, string>;
+  /** The path of the next request: called once per request, so a mix can be replayed. */
+  nextPath: () => string;
+  /** Requests per second across all connections; unset: as fast as the server answers. */
+  rate?: number | undefined;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Requests that completed (any status). */
+  completed: number;
+  /** Responses by status code. */
+  statuses: Record<string, number>;
+  /** Connection errors and timeouts. */
+  socketErrors: number;
+  durationSeconds: number;
+}
+
+function summarize(result: autocannon.Result): LoadResult {
+  const statuses: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    statuses[status] = count ?? 0;
+  }
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    completed: result.requests.total,
+    statuses,
+    socketErrors: result.errors + result.timeouts,
+    durationSeconds: result.duration,
+  };
+}
+
+function options(load: Load): autocannon.Options {
+  return {
+    url: load.url,
+    connections: load.connections,
+    pipelining: 1,
+    timeout: 10,
+    headers: load.headers,
+    ...(load.rate === undefined ? {} : { overallRate: load.rate }),
+    requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: load.nextPath() }) }],
+  };
+}
+
+/** Sends load for `seconds`. */
+export async function runFor(load: Load, seconds: number): Promise<LoadResult> {
+  return summarize(await autocannon({ ...options(load), duration: seconds }));
+}
+
+/** Sends exactly `amount` requests. */
+export async function runAmount(load: Load, amount: number): Promise<LoadResult> {
+  return summarize(await autocannon({ ...options(load), amount }));
+}
+
+/** What the bench Worker counted since its last reset (bench/worker.ts). */
+export interface Counters {
+  since: number;
+  requests: number;
+  lookups: number;
+  lookupStatus: Record<string, number>;
+  d1: { statements: number; tokenStatements: number; batches: number; execs: number; sessions: number };
+  kv: { reads: number; writes: number; deletes: number; lists: number };
+  rttMs: { d1: number; kv: number };
+  /** Whether the app was handed its RATE_LIMITER binding. */
+  rateLimiter: boolean;
+}
+
+export async function readCounters(url: string): Promise<Counters> {
+  const response = await fetch(`${url}/__bench/counters`);
+  if (!response.ok) throw new Error(`GET /__bench/counters answered ${response.status}`);
+  return (await response.json()) as Counters;
+}
+
+export async function resetCounters(url: string): Promise<void> {
+  const response = await fetch(`${url}/__bench/counters/reset`, { method: "POST" });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`POST /__bench/counters/reset answered ${response.status}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

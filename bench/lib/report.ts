@@ -1,0 +1,172 @@
+/**
+ * The benchmark's outputs: the Markdown table, the pass/fail targets and the SVG bar chart.
+ */
+import type { Counters, LoadResult } from "./load.ts";
+
+export interface ScenarioResult {
+  name: string;
+  what: string;
+  load: LoadResult;
+  counters: Counters;
+  /** The status every answer of this scenario should have (200, or 404 for unknown chats). */
+  expectedStatus: number;
+  /** Requests per second relative to the baseline's. */
+  ratio: number;
+  /** Server CPU time per request (wrangler and workerd processes), ms; `null`: unknown. */
+  cpuMsPerRequest: number | null;
+  /**
+   * The baseline's CPU per request over this scenario's: what `ratio` would be if the server
+   * were CPU-bound and alone, steadier than `ratio` on a shared machine.
+   */
+  cpuRatio: number | null;
+  /** Answers with another status, connection errors and timeouts. */
+  unexpected: number;
+  /** 5xx answers (counted in `unexpected` too). */
+  serverErrors: number;
+}
+
+/** Per 1,000 lookups, as the Worker counted them; `null` when the scenario made no lookups. */
+function perThousand(count: number, counters: Counters): number | null {
+  return counters.lookups === 0 ? null : (count * 1_000) / counters.lookups;
+}
+
+export function d1PerThousand(result: ScenarioResult): number | null {
+  return perThousand(result.counters.d1.statements, result.counters);
+}
+
+/** D1 statements per 1,000 lookups without the token checks (one per 30 s per token). */
+export function lookupD1PerThousand(result: ScenarioResult): number | null {
+  return perThousand(result.counters.d1.statements - result.counters.d1.tokenStatements, result.counters);
+}
+
+export function kvReadsPerThousand(result: ScenarioResult): number | null {
+  return perThousand(result.counters.kv.reads, result.counters);
+}
+
+export function kvWritesPerThousand(result: ScenarioResult): number | null {
+  return perThousand(result.counters.kv.writes, result.counters);
+}
+
+function fixed(value: number | null, digits: number): string {
+  return value === null ? "–" : value.toFixed(digits);
+}
+
+function errorsCell(result: ScenarioResult): string {
+  if (result.unexpected === 0) return "0";
+  const details = Object.entries(result.load.statuses)
+    .filter(([status]) => Number(status) !== result.expectedStatus)
+    .map(([status, count]) => `${count}×${status}`);
+  if (result.load.socketErrors > 0) details.push(`${result.load.socketErrors} socket`);
+  const alarm = result.serverErrors > 0 ? " **5xx!**" : "";
+  return `${result.unexpected} (${details.join(", ")})${alarm}`;
+}
+
+/** The results table, in Markdown. */
+export function markdownTable(results: readonly ScenarioResult[]): string {
+  const header = [
+    "| Scenario | req/s | × baseline | server CPU ms / req | × baseline by CPU | p50 ms | p99 ms | errors | D1 / 1k lookups | of which token checks | KV reads / 1k | KV writes / 1k |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+  ];
+  const rows = results.map((result) =>
+    [
+      "",
+      ` ${result.name} `,
+      ` ${result.load.requestsPerSecond.toFixed(0)} `,
+      ` ${result.ratio.toFixed(2)} `,
+      ` ${fixed(result.cpuMsPerRequest, 2)} `,
+      ` ${fixed(result.cpuRatio, 2)} `,
+      ` ${result.load.p50Ms} `,
+      ` ${result.load.p99Ms} `,
+      ` ${errorsCell(result)} `,
+      ` ${fixed(d1PerThousand(result), 1)} `,
+      ` ${result.counters.lookups === 0 ? "–" : result.counters.d1.tokenStatements} `,
+      ` ${fixed(kvReadsPerThousand(result), 1)} `,
+      ` ${fixed(kvWritesPerThousand(result), 1)} `,
+      "",
+    ].join("|"),
+  );
+  return [...header, ...rows].join("\n");
+}
+
+export interface Target {
+  label: string;
+  /** `null`: the scenario it needs did not run. */
+  pass: boolean | null;
+  measured: string;
+}
+
+export function targetLines(targets: readonly Target[]): string[] {
+  return targets.map((target) => {
+    const verdict = target.pass === null ? "n/a " : target.pass ? "PASS" : "FAIL";
+    return `- ${verdict}  ${target.label}: ${target.measured}`;
+  });
+}
+
+function escapeXml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/**
+ * A bar chart of requests per second by scenario, with the baseline as a dashed line: plain SVG
+ * written by hand, readable in any browser or Markdown viewer.
+ */
+export function svgChart(results: readonly ScenarioResult[], baselineRps: number, title: string): string {
+  const width = 760;
+  const height = 380;
+  const left = 70;
+  const right = 20;
+  const top = 50;
+  const bottom = 60;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const maxValue = Math.max(baselineRps, ...results.map((result) => result.load.requestsPerSecond), 1) * 1.1;
+  const y = (value: number) => top + plotHeight - (value / maxValue) * plotHeight;
+  const slot = plotWidth / Math.max(results.length, 1);
+  const barWidth = Math.min(70, slot * 0.6);
+
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(title)}</text>`,
+  ];
+  // Horizontal grid and the axis labels.
+  const step = niceStep(maxValue / 5);
+  for (let value = 0; value <= maxValue; value += step) {
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e7eb"/>`,
+      `<text x="${left - 8}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end" fill="#4b5563">${value}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="16" y="${top + plotHeight / 2}" transform="rotate(-90 16 ${top + plotHeight / 2})" text-anchor="middle" fill="#4b5563">requests / s</text>`,
+  );
+  results.forEach((result, i) => {
+    const value = result.load.requestsPerSecond;
+    const x = left + slot * i + (slot - barWidth) / 2;
+    const colour =
+      result.serverErrors > 0 ? "#dc2626" : result.name.startsWith("baseline") ? "#9ca3af" : "#2563eb";
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${y(value).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(top + plotHeight - y(value)).toFixed(1)}" fill="${colour}"/>`,
+      `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y(value) - 6).toFixed(1)}" text-anchor="middle">${value.toFixed(0)}</text>`,
+      `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 18}" text-anchor="middle">${escapeXml(result.name)}</text>`,
+      `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 34}" text-anchor="middle" fill="#4b5563">${result.ratio.toFixed(2)}×</text>`,
+    );
+  });
+  parts.push(
+    `<line x1="${left}" x2="${width - right}" y1="${y(baselineRps).toFixed(1)}" y2="${y(baselineRps).toFixed(1)}" stroke="#dc2626" stroke-dasharray="6 4" stroke-width="1.5"/>`,
+    `<text x="${width - right}" y="${(y(baselineRps) - 6).toFixed(1)}" text-anchor="end" fill="#dc2626">baseline ${baselineRps.toFixed(0)} req/s</text>`,
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotHeight}" stroke="#6b7280"/>`,
+    `<line x1="${left}" x2="${width - right}" y1="${top + plotHeight}" y2="${top + plotHeight}" stroke="#6b7280"/>`,
+    "</svg>",
+  );
+  return `${parts.join("\n")}\n`;
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  for (const factor of [1, 2, 5, 10]) {
+    if (factor * power >= raw) return factor * power;
+  }
+  return 10 * power;
+}

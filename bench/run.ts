@@ -1,0 +1,992 @@
+/**
+ * `npm run bench`: loads 100,000 conversations into a throw-away local D1, serves the real app
+ * behind bench/worker.ts with `wrangler dev`, and measures each lookup path with autocannon:
+ * requests per second as a ratio to `/health` measured in the same run, latency, and the D1
+ * queries and KV reads the Worker counted per 1,000 lookups. See bench/README.md.
+ *
+ * `npm run bench -- --simulate-latency [--d1-rtt-ms N] [--kv-rtt-ms N]` instead compares the
+ * Zipf mix with every cache tier against caches off, with storage round trips made slow.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual, parseArgs } from "node:util";
+import { insertTokenSql, mintToken } from "../scripts/lib/tokens.ts";
+import {
+  CHAT_COUNT,
+  type ChatSequence,
+  CLIENT_COUNT,
+  chatId,
+  cycleOf,
+  expectedRecord,
+  lookupPath,
+  seededRandom,
+  seedSql,
+  shuffledIndices,
+  unavoidableMisses,
+  unknownChatId,
+  zipfRanks,
+  zipfTopShare,
+} from "./lib/data.ts";
+import {
+  type Counters,
+  type Load,
+  type LoadResult,
+  readCounters,
+  resetCounters,
+  runAmount,
+  runFor,
+  sleep,
+} from "./lib/load.ts";
+import {
+  kvReadsPerThousand,
+  lookupD1PerThousand,
+  markdownTable,
+  type ScenarioResult,
+  svgChart,
+  type Target,
+  targetLines,
+} from "./lib/report.ts";
+import {
+  BENCH_CONFIG,
+  buildWorker,
+  type DevServer,
+  ROOT,
+  startDevServer,
+  tail,
+  wrangler,
+} from "./lib/server.ts";
+
+// Round trips for --simulate-latency (bench/README.md, "Latency simulation", has the sources):
+// - D1: a database has one primary, in one location, and a Worker runs in the location nearest
+//   its caller, so a query from elsewhere crosses a WAN: some 20-40 ms within a continent,
+//   70-150 ms between continents. 50 ms stands for "a Worker in another location", the
+//   distance D1's read replicas and Smart Placement exist to remove.
+// - KV: a read that misses the location's cache goes on to a regional tier and then KV's
+//   central stores ("How KV works"). Cloudflare's "We made Workers KV up to 3x faster" (2024)
+//   has hot, cached reads under a millisecond; misses pay the trip to central storage, whose
+//   own p99 it later brought under 5 ms (2025): what is left is mostly network, ~30 ms.
+const DEFAULT_D1_RTT_MS = 50;
+const DEFAULT_KV_RTT_MS = 30;
+
+const ZIPF_EXPONENT = 1.1;
+const HOT_CHATS = 100;
+const KV_CHATS = 1_000;
+const ZIPF_SEQUENCE_LENGTH = 400_000;
+const SEED = 20_240_611;
+
+const RESULTS_DIR = join(ROOT, "bench/results");
+
+const USAGE = `Usage: npm run bench [-- options]
+
+  --duration S          measured seconds per scenario (default 5; 10 with --simulate-latency)
+  --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
+  --connections N       concurrent connections (default 32; 16 with --simulate-latency)
+  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf
+  --simulate-latency    latency mode: the Zipf mix with all tiers vs caches off, slow storage
+  --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
+  --kv-rtt-ms N         latency mode: added to each KV call (default ${DEFAULT_KV_RTT_MS})
+  --rate N              latency mode: requests per second sent (default 50)
+  --no-rate-limiter     hand the app no RATE_LIMITER binding, to see what the limiter costs
+  --keep-data           keep the temporary directory (database, built Worker, server log)
+`;
+
+const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf"];
+
+interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  scenarios: Set<string> | null;
+  simulateLatency: boolean;
+  d1RttMs: number;
+  kvRttMs: number;
+  rate: number | undefined;
+  rateLimiter: boolean;
+  keepData: boolean;
+}
+
+function numberOption(name: string, value: string | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) {
+    throw new Error(`--${name} needs a ${allowZero ? "non-negative" : "positive"} number, not "${value}"`);
+  }
+  return number;
+}
+
+function readSettings(): Settings | null {
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      scenarios: { type: "string" },
+      "simulate-latency": { type: "boolean", default: false },
+      "d1-rtt-ms": { type: "string" },
+      "kv-rtt-ms": { type: "string" },
+      rate: { type: "string" },
+      "no-rate-limiter": { type: "boolean", default: false },
+      "keep-data": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return null;
+  const latency = values["simulate-latency"] ?? false;
+  let scenarios: Set<string> | null = null;
+  if (values.scenarios !== undefined) {
+    scenarios = new Set(values.scenarios.split(",").map((name) => name.trim()));
+    const unknown = [...scenarios].filter((name) => !SCENARIO_NAMES.includes(name));
+    if (unknown.length > 0)
+      throw new Error(`unknown scenario ${unknown.join(", ")}; scenarios: ${SCENARIO_NAMES}`);
+  }
+  return {
+    durationSeconds: numberOption("duration", values.duration, latency ? 10 : 5),
+    warmupSeconds: numberOption("warmup", values.warmup, latency ? 3 : 2, true),
+    connections: Math.round(numberOption("connections", values.connections, latency ? 16 : 32)),
+    scenarios,
+    simulateLatency: latency,
+    d1RttMs: numberOption("d1-rtt-ms", values["d1-rtt-ms"], DEFAULT_D1_RTT_MS, true),
+    kvRttMs: numberOption("kv-rtt-ms", values["kv-rtt-ms"], DEFAULT_KV_RTT_MS, true),
+    rate: latency ? numberOption("rate", values.rate, 50) : undefined,
+    rateLimiter: !(values["no-rate-limiter"] ?? false),
+    keepData: values["keep-data"] ?? false,
+  };
+}
+
+// ---- configuration drift ---------------------------------------------------------------------
+
+interface TomlSummary {
+  /** `[vars]`, string values only (all this project uses). */
+  vars: Map<string, string>;
+  /** Binding names: `binding = …` in any table array, `name = …` of `[[ratelimits]]`. */
+  bindings: Set<string>;
+}
+
+/** Just enough of a wrangler.toml to compare the bench config with the app's. */
+function readToml(path: string): TomlSummary {
+  const vars = new Map<string, string>();
+  const bindings = new Set<string>();
+  let section = "";
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const header = /^\s*(\[\[?)\s*([^\]\s]+)\s*\]\]?/.exec(line);
+    if (header) {
+      section = `${header[1]}${header[2]}`;
+      continue;
+    }
+    const entry = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"/.exec(line);
+    if (entry?.[1] === undefined || entry[2] === undefined) continue;
+    if (section === "[vars") vars.set(entry[1], entry[2]);
+    if (section.startsWith("[[") && entry[1] === "binding") bindings.add(entry[2]);
+    if (section === "[[ratelimits" && entry[1] === "name") bindings.add(entry[2]);
+  }
+  return { vars, bindings };
+}
+
+/**
+ * The app's variables as wrangler.toml has them now, passed to the bench server with `--var`,
+ * so that a change there is benchmarked even before bench/wrangler.bench.toml follows it.
+ */
+function appVars(): Record<string, string> {
+  const app = readToml(join(ROOT, "wrangler.toml"));
+  const bench = readToml(BENCH_CONFIG);
+  const vars: Record<string, string> = {};
+  for (const [name, value] of app.vars) {
+    if (bench.vars.get(name) !== value) {
+      const benchValue = bench.vars.get(name);
+      console.warn(
+        `warning: ${name} is "${value}" in wrangler.toml but ${benchValue === undefined ? "missing" : `"${benchValue}"`} in bench/wrangler.bench.toml: using "${value}" (please update the bench config)`,
+      );
+    }
+    vars[name] = value;
+  }
+  for (const binding of app.bindings) {
+    if (!bench.bindings.has(binding)) {
+      console.warn(`warning: binding ${binding} of wrangler.toml is missing from bench/wrangler.bench.toml`);
+    }
+  }
+  return vars;
+}
+
+// ---- data ------------------------------------------------------------------------------------
+
+async function loadDatabase(dataDir: string, token: string): Promise<void> {
+  const started = performance.now();
+  mkdirSync(dataDir, { recursive: true });
+  const local = ["--local", "--persist-to", dataDir, "--config", BENCH_CONFIG];
+  wrangler(["d1", "migrations", "apply", "DB", ...local]);
+  const sqlPath = join(dataDir, "seed.sql");
+  const tokenSql = await insertTokenSql(token, {
+    name: "bench",
+    scopes: ["clients:read"],
+    sessions: null,
+    expiresAt: null,
+  });
+  writeFileSync(sqlPath, `${seedSql()}${tokenSql}\n`);
+  wrangler(["d1", "execute", "DB", ...local, "--file", sqlPath]);
+  const counted = JSON.parse(
+    wrangler([
+      "d1",
+      "execute",
+      "DB",
+      ...local,
+      "--json",
+      "--command",
+      "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients",
+    ]),
+  ) as { results: { conversations: number; clients: number }[] }[];
+  const row = counted[0]?.results[0];
+  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT) {
+    throw new Error(`the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations`);
+  }
+  console.log(
+    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
+  );
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
+
+// ---- checks ----------------------------------------------------------------------------------
+
+async function getJson(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { headers });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: kept as text for the error message.
+  }
+  return { status: response.status, body };
+}
+
+/** Fails fast, with a clear message, when the server does not answer what the bench expects. */
+async function sanityCheck(url: string, token: string): Promise<void> {
+  const auth = { Authorization: `Bearer ${token}` };
+  await resetCounters(url);
+  const found = await getJson(`${url}${lookupPath(chatId(0))}`, auth);
+  const expected = { success: true, record: expectedRecord(0) };
+  if (found.status !== 200 || !isDeepStrictEqual(found.body, expected)) {
+    throw new Error(
+      `a known chat answered ${found.status} ${JSON.stringify(found.body)}, expected 200 ${JSON.stringify(expected)}`,
+    );
+  }
+  const missing = await getJson(`${url}${lookupPath(unknownChatId(999_999))}`, auth);
+  if (missing.status !== 404) {
+    throw new Error(
+      `an unknown chat answered ${missing.status} ${JSON.stringify(missing.body)}, expected 404`,
+    );
+  }
+  await sleep(200);
+  const counters = await readCounters(url);
+  if (counters.lookups !== 2 || counters.d1.statements === 0) {
+    throw new Error(
+      `the bench Worker counted ${counters.lookups} lookups and ${counters.d1.statements} D1 statements for 2 new lookups: does the app still read env.DB?`,
+    );
+  }
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+interface Scenario {
+  name: string;
+  what: string;
+  expectedStatus: number;
+  headers: Record<string, string>;
+  nextPath: () => string;
+  /** The chats the scenario asks for, when it replays a known sequence. */
+  sequence?: ChatSequence;
+}
+
+function lookupsOf(sequence: ChatSequence): Pick<Scenario, "nextPath" | "sequence"> {
+  return { sequence, nextPath: () => lookupPath(chatId(sequence.next())) };
+}
+
+interface Mixes {
+  hot: Uint32Array;
+  kv: Uint32Array;
+  zipf: Uint32Array;
+  zipfTop100Share: number;
+}
+
+/** Every chat the bench asks for, from one seed: the same mixes on every run. */
+function buildMixes(): Mixes {
+  const random = seededRandom(SEED);
+  const order = shuffledIndices(CHAT_COUNT, random);
+  // Zipf ranks land on chats through another permutation: the most asked-for chats are
+  // scattered over the table, not its first rows.
+  const zipfOrder = shuffledIndices(CHAT_COUNT, random);
+  const ranks = zipfRanks(CHAT_COUNT, ZIPF_EXPONENT, ZIPF_SEQUENCE_LENGTH, random);
+  return {
+    hot: order.slice(0, HOT_CHATS),
+    kv: order.slice(HOT_CHATS, HOT_CHATS + KV_CHATS),
+    zipf: ranks.map((rank) => zipfOrder[rank] as number),
+    zipfTop100Share: zipfTopShare(CHAT_COUNT, ZIPF_EXPONENT, 100),
+  };
+}
+
+interface Measured {
+  load: LoadResult;
+  counters: Counters;
+  /** Server CPU time during the measured run (and the 300 ms after it), ms; `null`: unknown. */
+  cpuMs: number | null;
+  /** Positions of the scenario's sequence at the start and the end of the measured run. */
+  from: number;
+  to: number;
+}
+
+/** Warm-up, counters reset, measured run, counters read once the last answers are in. */
+async function measure(
+  server: DevServer,
+  scenario: Scenario,
+  settings: Settings,
+  token: string,
+): Promise<Measured> {
+  const { url } = server;
+  const load: Load = {
+    url,
+    connections: settings.connections,
+    headers: { Authorization: `Bearer ${token}`, ...scenario.headers },
+    nextPath: scenario.nextPath,
+    rate: settings.rate,
+  };
+  if (settings.warmupSeconds > 0) await runFor(load, settings.warmupSeconds);
+  // Requests cut off by the end of the warm-up finish in the meantime.
+  await sleep(300);
+  await resetCounters(url);
+  const cpuBefore = server.cpuMs();
+  const from = scenario.sequence?.position ?? 0;
+  const result = await runFor(load, settings.durationSeconds);
+  const to = scenario.sequence?.position ?? 0;
+  // Cache writes run after the answer (waitUntil): let them land before reading.
+  await sleep(300);
+  const cpuAfter = server.cpuMs();
+  const cpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+  return { load: result, counters: await readCounters(url), cpuMs, from, to };
+}
+
+function scenarioResult(
+  scenario: Scenario,
+  measured: Measured,
+  baselineRps: number,
+  baselineCpuPerRequest: number | null = null,
+): ScenarioResult {
+  const cpuMsPerRequest =
+    measured.cpuMs === null || measured.counters.requests === 0
+      ? null
+      : measured.cpuMs / measured.counters.requests;
+  let unexpected = measured.load.socketErrors;
+  let serverErrors = 0;
+  for (const [status, count] of Object.entries(measured.load.statuses)) {
+    if (Number(status) !== scenario.expectedStatus) unexpected += count;
+    if (Number(status) >= 500) serverErrors += count;
+  }
+  return {
+    name: scenario.name,
+    what: scenario.what,
+    load: measured.load,
+    counters: measured.counters,
+    expectedStatus: scenario.expectedStatus,
+    ratio: baselineRps > 0 ? measured.load.requestsPerSecond / baselineRps : 0,
+    cpuMsPerRequest,
+    cpuRatio:
+      cpuMsPerRequest === null || baselineCpuPerRequest === null || cpuMsPerRequest === 0
+        ? null
+        : baselineCpuPerRequest / cpuMsPerRequest,
+    unexpected,
+    serverErrors,
+  };
+}
+
+function progress(name: string, measured: Measured, expectedStatus: number): void {
+  const { load, counters } = measured;
+  const statuses = Object.entries(load.statuses)
+    .map(([status, count]) => `${status}:${count}`)
+    .join(" ");
+  console.log(
+    `  ${name.padEnd(17)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${load.p50Ms} ms  p99 ${load.p99Ms} ms  [${statuses}${load.socketErrors ? ` socket errors:${load.socketErrors}` : ""}]  lookups ${counters.lookups}  D1 ${counters.d1.statements}  KV get ${counters.kv.reads} put ${counters.kv.writes}`,
+  );
+  const unexpected = Object.entries(load.statuses).filter(([status]) => Number(status) !== expectedStatus);
+  if (unexpected.some(([status]) => Number(status) >= 500)) {
+    console.error(
+      `\n!!! ${name}: the Worker answered ${unexpected.map(([status, count]) => `${count} × ${status}`).join(", ")}: see the errors it logged below !!!\n`,
+    );
+  } else if (unexpected.length > 0 || load.socketErrors > 0) {
+    console.warn(
+      `  warning: ${name}: unexpected answers ${unexpected.map(([status, count]) => `${count} × ${status}`).join(", ")}${load.socketErrors ? `, ${load.socketErrors} socket errors` : ""}`,
+    );
+  }
+}
+
+/** Warning- and error-level lines in the server's output (the app logs JSON lines), counted. */
+function serverLogSummary(logPath: string): string[] {
+  let text = "";
+  try {
+    text = readFileSync(logPath, "utf8");
+  } catch {
+    return [];
+  }
+  const kinds = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const json = /\{"level":"(warn|error)".*\}/.exec(line);
+    let key: string | null = null;
+    if (json) {
+      try {
+        const event = JSON.parse(json[0]) as {
+          level: string;
+          event?: string;
+          error?: string;
+          status?: number;
+        };
+        key = `${event.level} ${event.event ?? "?"}${event.status ? ` ${event.status}` : ""}${event.error ? `: ${event.error}` : ""}`;
+      } catch {
+        key = line.trim().slice(0, 160);
+      }
+    } else if (/Uncaught|\bERROR\b|✘/.test(line)) {
+      key = line.trim().slice(0, 160);
+    }
+    if (key !== null) kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  return [...kinds].sort((a, b) => b[1] - a[1]).map(([key, count]) => `${count} × ${key}`);
+}
+
+/** The baseline runs as one: their mean rate, median percentiles, summed counts. */
+function combined(runs: readonly Measured[]): Measured {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  };
+  const statuses: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [status, count] of Object.entries(run.load.statuses))
+      statuses[status] = (statuses[status] ?? 0) + count;
+  }
+  const sum = (pick: (run: Measured) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const first = runs[0];
+  if (first === undefined) throw new Error("no baseline run");
+  return {
+    load: {
+      requestsPerSecond: sum((run) => run.load.requestsPerSecond) / runs.length,
+      p50Ms: median(runs.map((run) => run.load.p50Ms)),
+      p99Ms: median(runs.map((run) => run.load.p99Ms)),
+      completed: sum((run) => run.load.completed),
+      statuses,
+      socketErrors: sum((run) => run.load.socketErrors),
+      durationSeconds: sum((run) => run.load.durationSeconds),
+    },
+    counters: {
+      ...first.counters,
+      requests: sum((run) => run.counters.requests),
+      lookups: sum((run) => run.counters.lookups),
+      d1: { ...first.counters.d1, statements: sum((run) => run.counters.d1.statements) },
+      kv: { ...first.counters.kv, reads: sum((run) => run.counters.kv.reads) },
+    },
+    cpuMs: runs.some((run) => run.cpuMs === null) ? null : sum((run) => run.cpuMs ?? 0),
+    from: 0,
+    to: 0,
+  };
+}
+
+/** One lookup of each chat with the memory tier off, so that each lands in KV (not in memory). */
+async function prewarmKv(url: string, token: string, chats: readonly number[], settings: Settings) {
+  const started = performance.now();
+  await resetCounters(url);
+  await runAmount(
+    {
+      url,
+      connections: Math.min(16, settings.connections),
+      headers: { Authorization: `Bearer ${token}`, "x-bench-memory": "off" },
+      nextPath: lookupsOf(cycleOf(chats)).nextPath,
+    },
+    chats.length,
+  );
+  // The cache writes run after the answers (waitUntil).
+  await sleep(500);
+  const warmed = await readCounters(url);
+  console.log(
+    `  pre-warmed KV      ${warmed.lookups} lookups, ${warmed.kv.writes} KV writes in ${seconds(started)} s`,
+  );
+  if (warmed.kv.writes < chats.length) {
+    console.warn(
+      `  warning: expected ${chats.length} KV writes while pre-warming, counted ${warmed.kv.writes}`,
+    );
+  }
+}
+
+// ---- the standard run ------------------------------------------------------------------------
+
+interface ZipfFloors {
+  /** Per 1,000 lookups: requests for chats never asked before (must read D1). */
+  firstSeenPerK: number;
+  /** Per 1,000 lookups: requests for chats not asked within the memory TTL (must read KV). */
+  notRecentPerK: number;
+  memoryWindow: number;
+}
+
+async function standardRun(server: DevServer, settings: Settings, token: string, memoryTtlMs: number) {
+  const { url } = server;
+  const mixes = buildMixes();
+  const wanted = (name: string) => settings.scenarios === null || settings.scenarios.has(name);
+  let unknownSerial = 0;
+  const memoryOff = { "x-bench-memory": "off" };
+
+  const baseline: Scenario = {
+    name: "baseline",
+    what: "`GET /health`: no auth, no storage, the ceiling of this server on this machine; 3 s runs before and after every scenario (p50 and p99: the median of those runs).",
+    expectedStatus: 200,
+    headers: {},
+    nextPath: () => "/health",
+  };
+  const zipf = lookupsOf(cycleOf(mixes.zipf));
+  const all: Scenario[] = [
+    {
+      name: "hot",
+      what: `${HOT_CHATS} chats, already in KV, asked again and again: the memory tier's case.`,
+      expectedStatus: 200,
+      headers: {},
+      ...lookupsOf(cycleOf(mixes.hot)),
+    },
+    {
+      name: "kv",
+      what: `${KV_CHATS.toLocaleString("en")} chats already in KV, with \`x-bench-memory: off\`: the KV tier alone.`,
+      expectedStatus: 200,
+      headers: memoryOff,
+      ...lookupsOf(cycleOf(mixes.kv)),
+    },
+    {
+      name: "d1",
+      what: `The same ${KV_CHATS.toLocaleString("en")} chats with \`Cache-Control: no-cache\`: every lookup must read D1.`,
+      expectedStatus: 200,
+      headers: { "Cache-Control": "no-cache" },
+      ...lookupsOf(cycleOf(mixes.kv)),
+    },
+    {
+      name: "unknown",
+      what: "Chat ids no conversation has, a new one for every request: 404, nothing to cache.",
+      expectedStatus: 404,
+      headers: {},
+      nextPath: () => lookupPath(unknownChatId(unknownSerial++)),
+    },
+    {
+      name: "zipf",
+      what: `Zipf(s=${ZIPF_EXPONENT}) over all ${CHAT_COUNT.toLocaleString("en")} chats, a seeded sequence replayed in order (the top 100 chats take ${(mixes.zipfTop100Share * 100).toFixed(0)}% of requests).`,
+      expectedStatus: 200,
+      headers: {},
+      ...zipf,
+    },
+  ];
+  const scenarios = all.filter((scenario) => wanted(scenario.name));
+
+  console.log(
+    `\nScenarios: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured each, ${settings.connections} connections`,
+  );
+  // The hot and KV sets into KV, not into memory: one lookup each, then the cache writes land.
+  const prewarm = [...mixes.hot, ...mixes.kv];
+  if (["hot", "kv", "d1", "zipf"].some(wanted)) await prewarmKv(url, token, prewarm, settings);
+
+  // A short baseline before and after every scenario: on a shared machine the ceiling moves
+  // within a minute, so each scenario is compared with the baselines measured next to it.
+  const baselineSettings: Settings = {
+    ...settings,
+    warmupSeconds: Math.min(settings.warmupSeconds, 0.5),
+    durationSeconds: Math.min(settings.durationSeconds, 3),
+  };
+  const baselines: Measured[] = [];
+  const runBaseline = async () => {
+    const result = await measure(server, baseline, baselineSettings, token);
+    progress("baseline", result, 200);
+    baselines.push(result);
+    return result.load.requestsPerSecond;
+  };
+  let before = await runBaseline();
+  const measured: { scenario: Scenario; result: Measured; baselineRps: number }[] = [];
+  for (const scenario of scenarios) {
+    const result = await measure(server, scenario, settings, token);
+    progress(scenario.name, result, scenario.expectedStatus);
+    const after = await runBaseline();
+    measured.push({ scenario, result, baselineRps: (before + after) / 2 });
+    before = after;
+  }
+
+  const baselineRates = baselines.map((result) => result.load.requestsPerSecond);
+  const baselineRps = baselineRates.reduce((sum, rate) => sum + rate, 0) / baselineRates.length;
+  const allBaselines = combined(baselines);
+  const baselineCpu =
+    allBaselines.cpuMs === null || allBaselines.counters.requests === 0
+      ? null
+      : allBaselines.cpuMs / allBaselines.counters.requests;
+  const results = [
+    scenarioResult(baseline, allBaselines, baselineRps, baselineCpu),
+    ...measured.map(({ scenario, result, baselineRps }) =>
+      scenarioResult(scenario, result, baselineRps, baselineCpu),
+    ),
+  ];
+  const spread = (Math.max(...baselineRates) - Math.min(...baselineRates)) / baselineRps;
+
+  let floors: ZipfFloors | null = null;
+  const zipfRun = measured.find(({ scenario }) => scenario.name === "zipf")?.result;
+  if (zipfRun !== undefined) {
+    const memoryWindow = Math.round((zipfRun.load.requestsPerSecond * memoryTtlMs) / 1000);
+    const misses = unavoidableMisses(mixes.zipf, zipfRun.from, zipfRun.to, new Set(prewarm), memoryWindow);
+    const perK = (count: number) => (misses.requests === 0 ? 0 : (count * 1000) / misses.requests);
+    floors = { firstSeenPerK: perK(misses.firstSeen), notRecentPerK: perK(misses.notRecent), memoryWindow };
+  }
+
+  const targets = evaluateTargets(
+    new Map(results.map((result) => [result.name, result])),
+    floors,
+    settings,
+    memoryTtlMs,
+  );
+  const logLines = serverLogSummary(server.logPath);
+
+  const table = markdownTable(results);
+  console.log(`\n${table}\n`);
+  console.log("Targets (reported, not enforced):");
+  for (const line of targetLines(targets)) console.log(line);
+  if (spread > 0.3) {
+    console.warn(
+      `\nwarning: the baseline runs ranged over ${(spread * 100).toFixed(0)}% of their mean (${baselineRates.map((rate) => rate.toFixed(0)).join(", ")} req/s): the machine is noisy, ratios are rough`,
+    );
+  }
+  for (const note of tokenHerdNotes(results)) console.warn(`\n${note}`);
+  const fiveHundreds = results.reduce((sum, result) => sum + result.serverErrors, 0);
+  if (fiveHundreds > 0) console.error(`\n!!! ${fiveHundreds} answers with a 5xx status in total !!!`);
+  if (logLines.length > 0) {
+    console.error("\nWarnings and errors in the server's output:");
+    for (const line of logLines.slice(0, 10)) console.error(`  ${line}`);
+  }
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(
+    join(RESULTS_DIR, "latest.md"),
+    standardMarkdown({ results, targets, settings, baselineRates, logLines, floors, memoryTtlMs }),
+  );
+  writeFileSync(
+    join(RESULTS_DIR, "latest.svg"),
+    svgChart(
+      results,
+      baselineRps,
+      `Requests per second by scenario, ${new Date().toISOString().slice(0, 10)}`,
+    ),
+  );
+  console.log("\nWrote bench/results/latest.md and bench/results/latest.svg");
+}
+
+function evaluateTargets(
+  byName: Map<string, ScenarioResult>,
+  floors: ZipfFloors | null,
+  settings: Settings,
+  memoryTtlMs: number,
+): Target[] {
+  const targets: Target[] = [];
+  const target = (name: string, label: string, check: (result: ScenarioResult) => [boolean, string]) => {
+    const result = byName.get(name);
+    if (result === undefined) {
+      targets.push({ label, pass: null, measured: "not run" });
+      return;
+    }
+    const [pass, measured] = check(result);
+    targets.push({ label, pass, measured });
+  };
+  const tokenNote = (result: ScenarioResult) =>
+    result.counters.d1.tokenStatements > 0
+      ? ` (+${result.counters.d1.tokenStatements} token check${result.counters.d1.tokenStatements > 1 ? "s" : ""}, left out)`
+      : "";
+
+  const byCpu = (r: ScenarioResult) =>
+    r.cpuRatio === null ? "" : ` (by server CPU per request: ${r.cpuRatio.toFixed(2)}×)`;
+  target("hot", "hot ≥ 0.9× baseline req/s", (r) => [r.ratio >= 0.9, `${r.ratio.toFixed(2)}×${byCpu(r)}`]);
+  target("zipf", "zipf ≥ 0.8× baseline req/s", (r) => [r.ratio >= 0.8, `${r.ratio.toFixed(2)}×${byCpu(r)}`]);
+  target("zipf", "zipf ≤ 10 D1 queries / 1k lookups", (r) => {
+    const value = lookupD1PerThousand(r) ?? 0;
+    const floor = floors
+      ? `; first-time chats alone, which no cache can serve, are ${floors.firstSeenPerK.toFixed(1)}`
+      : "";
+    return [value <= 10, `${value.toFixed(1)}${tokenNote(r)}${floor}`];
+  });
+  target("zipf", "zipf ≤ 100 KV reads / 1k lookups", (r) => {
+    const value = kvReadsPerThousand(r) ?? 0;
+    const floor = floors
+      ? `; chats not asked in the previous ${floors.memoryWindow} requests (one memory TTL at this rate) are ${floors.notRecentPerK.toFixed(1)}`
+      : "";
+    return [value <= 100, `${value.toFixed(1)}${floor}`];
+  });
+  target("d1", "d1: exactly 1 D1 query per lookup", (r) => {
+    const value = (lookupD1PerThousand(r) ?? 0) / 1_000;
+    return [Math.abs(value - 1) < 0.005, `${value.toFixed(3)} per lookup${tokenNote(r)}`];
+  });
+  target("d1", "d1: at most 1 KV read per lookup", (r) => {
+    const value = (kvReadsPerThousand(r) ?? 0) / 1_000;
+    return [value <= 1, `${value.toFixed(3)} per lookup`];
+  });
+  target("hot", "hot: 0 D1 queries and 0 KV reads", (r) => {
+    const queries = r.counters.d1.statements - r.counters.d1.tokenStatements;
+    return [
+      queries === 0 && r.counters.kv.reads === 0,
+      `${queries} D1 queries${tokenNote(r)} and ${r.counters.kv.reads} KV reads in ${r.counters.lookups} lookups${memoryTtlMs > 0 ? `; a memory entry lives MEMORY_CACHE_TTL_MS = ${memoryTtlMs} ms from when it was stored, so each of the ${HOT_CHATS} hot chats goes back to KV about every ${memoryTtlMs / 1000} s: ≈${Math.round((HOT_CHATS * settings.durationSeconds * 1000) / memoryTtlMs)} KV reads in a ${settings.durationSeconds} s run` : ""}`,
+    ];
+  });
+  return targets;
+}
+
+/** More than one token check in one run: the token cache expired with requests in flight. */
+function tokenHerdNotes(results: readonly ScenarioResult[]): string[] {
+  return results
+    .filter((result) => result.counters.d1.tokenStatements > 1)
+    .map(
+      (result) =>
+        `Note: ${result.counters.d1.tokenStatements} token checks in the \`${result.name}\` run, all for the same token: when its 30 s entry in the token cache expired, every request in flight queried D1 on its own (up to one per connection).`,
+    );
+}
+
+function environmentLines(settings: Settings): string[] {
+  const cpu = cpus();
+  const wranglerVersion = (
+    JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")) as { version: string }
+  ).version;
+  const load = settings.rate === undefined ? "as fast as answered (closed loop)" : `${settings.rate} req/s`;
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), load average ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" / ")} at the end; shared with other work, so only ratios within one run mean much`,
+    `- Node ${process.version}, wrangler ${wranglerVersion}: \`wrangler dev\` with local workerd, D1 and KV, the Worker built once at the start`,
+    `- Load: autocannon in the same process, ${settings.connections} connections, ${load}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`,
+    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients, one token (\`clients:read\`)`,
+    settings.rateLimiter
+      ? "- Per-token rate limiter (`RATE_LIMITER`): in the request path, with a limit the bench never reaches"
+      : "- Per-token rate limiter: off (`--no-rate-limiter`)",
+  ];
+}
+
+interface StandardReport {
+  results: readonly ScenarioResult[];
+  targets: readonly Target[];
+  settings: Settings;
+  baselineRates: readonly number[];
+  logLines: readonly string[];
+  floors: ZipfFloors | null;
+  memoryTtlMs: number;
+}
+
+function standardMarkdown(report: StandardReport): string {
+  const { results, targets, settings, baselineRates, logLines, floors, memoryTtlMs } = report;
+  const baselineRps = baselineRates.reduce((sum, rate) => sum + rate, 0) / baselineRates.length;
+  const lines = [
+    "# Benchmark: latest run",
+    "",
+    "Written by `npm run bench` (bench/run.ts). bench/README.md says what each scenario measures and how.",
+    "",
+    ...environmentLines(settings),
+    `- Baseline: ${baselineRps.toFixed(0)} req/s, the mean of ${baselineRates.length} short runs, one before and one after each scenario (${baselineRates.map((rate) => rate.toFixed(0)).join(", ")}); each scenario's ratio is to the mean of the two next to it`,
+    `- App settings: wrangler.toml's [vars] (\`MEMORY_CACHE_TTL_MS\` = ${memoryTtlMs})`,
+    "",
+    "![Requests per second by scenario](latest.svg)",
+    "",
+    markdownTable(results),
+    "",
+    "`× baseline`: requests per second over the baseline's. `server CPU ms / req`: CPU time of the server's processes (wrangler and both workerd processes, from /proc) during the run, per request the Worker served; `× baseline by CPU` is the baseline's over the scenario's, what `× baseline` would be on a machine the server had to itself: steadier when other work competes for the cores. Latencies are under full load (every connection busy), so they are mostly queueing; `npm run bench -- --simulate-latency` measures latency at a moderate rate. `errors`: answers other than the scenario's status (200; 404 for `unknown`), connection errors and timeouts. The counts are what bench/worker.ts counted on the `DB` and `CACHE` bindings during the measured run, per 1,000 lookups it served.",
+    "",
+    "## Targets (reported, not enforced)",
+    "",
+    ...targetLines(targets),
+    "",
+    "Token checks (one D1 query per token and Worker instance every 30 s) are left out of the D1 targets and noted where one happened.",
+    ...tokenHerdNotes(results).map((note) => `\n${note}`),
+    ...(floors
+      ? [
+          "",
+          `What no cache can avoid in the measured Zipf window, from the replayed sequence itself: ${floors.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat never asked before in this run (nor pre-warmed), so must reach D1; ${floors.notRecentPerK.toFixed(1)} per 1,000 ask for a chat not asked in the ${floors.memoryWindow} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), so must at least reach KV.`,
+        ]
+      : []),
+    "",
+    "## Scenarios",
+    "",
+    ...results.map((r) => `- \`${r.name}\`: ${r.what}`),
+    "",
+    "## Counters per scenario",
+    "",
+    "| Scenario | lookups | statuses | D1 statements | of which token checks | D1 batches | D1 sessions | KV reads | KV writes | KV deletes |",
+    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...results.map((r) => {
+      const c = r.counters;
+      const statuses = Object.entries(r.load.statuses)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(", ");
+      return `| ${r.name} | ${c.lookups} | ${statuses} | ${c.d1.statements} | ${c.d1.tokenStatements} | ${c.d1.batches} | ${c.d1.sessions} | ${c.kv.reads} | ${c.kv.writes} | ${c.kv.deletes} |`;
+    }),
+    "",
+  ];
+  if (logLines.length > 0) {
+    lines.push(
+      "## Warnings and errors in the server's output",
+      "",
+      ...logLines.slice(0, 20).map((l) => `- ${l}`),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+// ---- latency simulation ----------------------------------------------------------------------
+
+async function latencyRun(server: DevServer, settings: Settings, token: string): Promise<void> {
+  const { url } = server;
+  const mixes = buildMixes();
+  const zipf = lookupsOf(cycleOf(mixes.zipf));
+  const scenarios: Scenario[] = [
+    {
+      name: "zipf, all tiers",
+      what: "The Zipf mix through memory, KV and D1.",
+      expectedStatus: 200,
+      headers: {},
+      ...zipf,
+    },
+    {
+      name: "zipf, caches off",
+      what: "The same mix, continued, with `Cache-Control: no-cache`: every lookup reads D1.",
+      expectedStatus: 200,
+      headers: { "Cache-Control": "no-cache" },
+      ...zipf,
+    },
+  ];
+  console.log(
+    `\nLatency simulation: +${settings.d1RttMs} ms per D1 round trip, +${settings.kvRttMs} ms per KV call; ${settings.rate} req/s over ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured`,
+  );
+  const counted = await readCounters(url);
+  if (counted.rttMs.d1 !== settings.d1RttMs || counted.rttMs.kv !== settings.kvRttMs) {
+    throw new Error(
+      `the bench Worker runs with ${JSON.stringify(counted.rttMs)}, not the round trips asked for`,
+    );
+  }
+  const results: ScenarioResult[] = [];
+  let firstSeenPerK: number | null = null;
+  for (const scenario of scenarios) {
+    const result = await measure(server, scenario, settings, token);
+    progress(scenario.name, result, scenario.expectedStatus);
+    results.push(scenarioResult(scenario, result, 0));
+    if (firstSeenPerK === null) {
+      const misses = unavoidableMisses(mixes.zipf, result.from, result.to, new Set(), 0);
+      firstSeenPerK = misses.requests === 0 ? 0 : (misses.firstSeen * 1000) / misses.requests;
+    }
+  }
+  const header = [
+    "| Mix | req/s | p50 ms | p99 ms | errors | D1 / 1k lookups | KV reads / 1k |",
+    "| --- | ---: | ---: | ---: | --- | ---: | ---: |",
+  ];
+  const rows = results.map((r) => {
+    const d1 = lookupD1PerThousand(r);
+    const kv = kvReadsPerThousand(r);
+    return `| ${r.name} | ${r.load.requestsPerSecond.toFixed(0)} | ${r.load.p50Ms} | ${r.load.p99Ms} | ${r.unexpected} | ${d1 === null ? "–" : d1.toFixed(1)} | ${kv === null ? "–" : kv.toFixed(1)} |`;
+  });
+  const table = [...header, ...rows].join("\n");
+  console.log(`\n${table}\n`);
+  const logLines = serverLogSummary(server.logPath);
+  if (logLines.length > 0) {
+    console.error("Warnings and errors in the server's output:");
+    for (const line of logLines.slice(0, 10)) console.error(`  ${line}`);
+  }
+  const [all, off] = results;
+  const summary =
+    all && off
+      ? `With every tier the median lookup took ${all.load.p50Ms} ms and the 99th percentile ${all.load.p99Ms} ms; with caches off, ${off.load.p50Ms} ms and ${off.load.p99Ms} ms. For scale: a lookup that misses memory and KV waits for a KV read and then a D1 query (${settings.kvRttMs} + ${settings.d1RttMs} = ${settings.kvRttMs + settings.d1RttMs} ms of simulated round trips), one with caches off for one D1 query (${settings.d1RttMs} ms), a memory hit for none. In the measured window of the all-tiers run, ${(firstSeenPerK ?? 0).toFixed(0)} lookups per 1,000 asked for a chat asked for the first time in this run, which no cache can serve: at this rate the caches are still filling, and those lookups pay both round trips.`
+      : "";
+  const markdown = [
+    "# Benchmark: latency simulation",
+    "",
+    'Written by `npm run bench -- --simulate-latency` (bench/run.ts); see bench/README.md, "Latency simulation".',
+    "",
+    ...environmentLines(settings),
+    `- Simulated round trips, added by bench/worker.ts before each call: **${settings.d1RttMs} ms per D1 query** (or batch) and **${settings.kvRttMs} ms per KV call** (every KV call is treated as a miss of the location's cache: the worst case for the KV tier)`,
+    "",
+    table,
+    "",
+    summary,
+    "",
+    "Token checks (one D1 query per token and Worker instance every 30 s) are left out of the D1 column.",
+    "",
+    ...(logLines.length > 0
+      ? [
+          "## Warnings and errors in the server's output",
+          "",
+          ...logLines.slice(0, 20).map((l) => `- ${l}`),
+          "",
+        ]
+      : []),
+  ].join("\n");
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, "latency.md"), markdown);
+  console.log("Wrote bench/results/latency.md");
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  let settings: Settings | null;
+  try {
+    settings = readSettings();
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (settings === null) {
+    console.log(USAGE);
+    return;
+  }
+  const started = performance.now();
+  const workDir = mkdtempSync(join(tmpdir(), "csl-bench-"));
+  // Interrupted (Ctrl-C): lib/server.ts stops the server, and the directory goes too.
+  let removeOnExit = !settings.keepData;
+  process.on("exit", () => {
+    if (removeOnExit) rmSync(workDir, { recursive: true, force: true });
+  });
+  let server: DevServer | undefined;
+  let failed = false;
+  try {
+    const vars = appVars();
+    const memoryTtlMs = Number(vars.MEMORY_CACHE_TTL_MS ?? "5000");
+    if (settings.simulateLatency) {
+      vars.BENCH_D1_RTT_MS = String(settings.d1RttMs);
+      vars.BENCH_KV_RTT_MS = String(settings.kvRttMs);
+    }
+    if (!settings.rateLimiter) vars.BENCH_RATE_LIMITER = "off";
+    const token = mintToken();
+    console.log(`Working directory: ${workDir}`);
+    await loadDatabase(join(workDir, "state"), token);
+    let since = performance.now();
+    const script = buildWorker(join(workDir, "build"));
+    console.log(`Built the Worker in ${seconds(since)} s`);
+    since = performance.now();
+    server = await startDevServer({
+      script,
+      persistTo: join(workDir, "state"),
+      vars,
+      logPath: join(workDir, "wrangler-dev.log"),
+    });
+    console.log(`wrangler dev ready on ${server.url} in ${seconds(since)} s`);
+    await sanityCheck(server.url, token);
+    if (settings.simulateLatency) await latencyRun(server, settings, token);
+    else await standardRun(server, settings, token, memoryTtlMs);
+  } catch (error) {
+    failed = true;
+    console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (server) console.error(`\nThe server's last lines:\n${tail(server.logPath, 40)}`);
+    process.exitCode = 1;
+  } finally {
+    await server?.stop();
+    removeOnExit = false;
+    if (settings.keepData || failed) console.log(`Kept ${workDir} (database, built Worker, server log)`);
+    else rmSync(workDir, { recursive: true, force: true });
+    console.log(`Total time: ${seconds(started)} s`);
+  }
+}
+
+await main();
