@@ -10,6 +10,8 @@ export const CONTRACT_ERRORS = [
   "Chat ID is required",
   "Invalid chat ID",
   "Invalid request body",
+  "Invalid client ID",
+  "Request body too large",
   "Unauthorized",
   "Permission denied",
   "Conversation not found",
@@ -83,11 +85,11 @@ export function viewPath(chatId: string): string {
  * Sends a request with `fetch` and reads the whole answer.
  *
  * @param path - Path and query, sent exactly as given (already encoded).
- * @param init - Method and headers; 10 s at most.
+ * @param init - Method, headers and body; 10 s at most.
  */
 export async function request(
   path: string,
-  init: { method?: string; headers?: Record<string, string> } = {},
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ) {
   const response = await fetch(`${baseUrl()}${path}`, {
     ...init,

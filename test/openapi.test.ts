@@ -78,7 +78,7 @@ describe("GET /openapi.json", () => {
         name: "chatId",
         in: "query",
         required: true,
-        schema: { type: "string", example: "123456789@c.us" },
+        schema: { type: "string", maxLength: 128, example: "123456789@c.us" },
       }),
     ]);
   });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CONTROL_CHARACTERS, chatIdSchema } from "../chat-id";
+import { CHAT_ID_MAX_LENGTH, CONTROL_CHARACTERS, chatIdSchema } from "../chat-id";
 import { ErrorMessage } from "../errors";
 
 // Printable, URL-safe identifiers: what a bot backend uses for its own ids.
@@ -24,6 +24,8 @@ export const viewClientQuerySchema = z.object({
         "The WhatsApp chat id (`user@server`). `N@s.whatsapp.net` and `N@c.us` name the same chat, and so do ids with a `:device` part.",
     },
     example: "123456789@c.us",
+    type: "string",
+    maxLength: CHAT_ID_MAX_LENGTH,
   }),
 });
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { chatIdSchema } from "../chat-id";
+import { CHAT_ID_MAX_LENGTH, chatIdSchema } from "../chat-id";
 import { clientIdSchema } from "../clients/clients.schemas";
 
 /** The `{chatId}` path parameter of the conversation routes, canonicalised. */
@@ -10,6 +10,8 @@ export const chatIdParamsSchema = z.object({
         "The WhatsApp chat id; stored in canonical form (`N@s.whatsapp.net` and `N:12@s.whatsapp.net` are stored as `N@c.us`).",
     },
     example: "123456789@c.us",
+    type: "string",
+    maxLength: CHAT_ID_MAX_LENGTH,
   }),
 });
 
