@@ -146,7 +146,11 @@ export async function storeLoadedLookup(
     (async () => {
       if (writtenSince(chatId, sequence)) return;
       try {
-        await setKvEntry(context, key, lookup);
+        // Nobody waits for this write, but a hanging KV must still show in the logs.
+        const budgetMs = context.config.lookupTimeoutMs;
+        if ((await withinBudget(setKvEntry(context, key, lookup), budgetMs)) === OVER_BUDGET) {
+          logEvent("warn", "cache.write_timeout", { requestId: context.requestId, budgetMs });
+        }
       } catch (error) {
         logEvent("warn", "cache.write_failed", { requestId: context.requestId, error: describeError(error) });
       }

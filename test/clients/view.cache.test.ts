@@ -168,11 +168,15 @@ describe("the cache tiers of the lookup", () => {
     expect(logs).toContain('"event":"cache.read_timeout"');
   });
 
-  it("does not hold the answer for a KV write that hangs", async () => {
+  it("does not hold the answer for a KV write that hangs, and logs the hang", async () => {
     const { chatId, record } = await seedLinkedChat();
     vi.spyOn(env.CACHE, "put").mockReturnValue(new Promise(() => {}));
     const response = await lookup(chatId, token);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true, record });
+
+    const other = await seedLinkedChat();
+    const { logs } = await captureLogs(() => lookupAndSettle(other.chatId, token));
+    expect(logs).toContain('"event":"cache.write_timeout"');
   });
 });
