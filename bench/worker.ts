@@ -12,9 +12,18 @@
  * - `BENCH_RATE_LIMITER = "off"` hands the app no `RATE_LIMITER` binding (it then limits
  *   nothing), to see what the per-token limiter costs.
  *
+ * - Lookups are also counted by the tier their `Server-Timing` header names (`memory`, `kv`,
+ *   `d1`; `none` without one), and every storage call made on behalf of a lookup is attributed
+ *   to the tier that answered it: each lookup runs in its own AsyncLocalStorage context
+ *   (`nodejs_als`), which follows its D1 and KV calls through `await`s, shared loads (the first
+ *   caller's context runs the load) and `waitUntil` work. Calls made before the answer are held
+ *   per request until the answer names its tier; calls made after it (cache writes in
+ *   `waitUntil`) go straight to that tier. Calls outside any lookup are counted as `outside`.
+ *
  * It answers `GET /__bench/counters` and `POST /__bench/counters/reset` itself; every other
  * request goes to the app. Counters live in this isolate: `wrangler dev` runs exactly one.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import app from "../src/index";
 
 /** The benchmark's own variables (bench/wrangler.bench.toml), on top of the app's `Env`. */
@@ -25,6 +34,21 @@ interface BenchVars {
 }
 
 type BenchEnv = Env & BenchVars;
+
+/** Storage calls made on behalf of lookups answered by one tier. */
+interface TierCounts {
+  /** Lookups whose answer named this tier. */
+  lookups: number;
+  /** D1 statements, token checks included. */
+  d1Statements: number;
+  /** Of those, statements on `api_tokens` (token checks). */
+  tokenStatements: number;
+  kvReads: number;
+  kvWrites: number;
+  kvDeletes: number;
+}
+
+type StorageKind = Exclude<keyof TierCounts, "lookups">;
 
 interface Counters {
   /** When the counters were last reset (epoch ms). */
@@ -47,6 +71,15 @@ interface Counters {
     sessions: number;
   };
   kv: { reads: number; writes: number; deletes: number; lists: number };
+  /**
+   * By the tier named in the answer's `Server-Timing` (`memory`, `kv`, `d1`, `none` when the
+   * answer names none), and `outside`: storage calls made outside any lookup.
+   */
+  byTier: Record<string, TierCounts>;
+}
+
+function emptyTierCounts(): TierCounts {
+  return { lookups: 0, d1Statements: 0, tokenStatements: 0, kvReads: 0, kvWrites: 0, kvDeletes: 0 };
 }
 
 function emptyCounters(): Counters {
@@ -57,10 +90,54 @@ function emptyCounters(): Counters {
     lookupStatus: {},
     d1: { statements: 0, tokenStatements: 0, batches: 0, execs: 0, sessions: 0 },
     kv: { reads: 0, writes: 0, deletes: 0, lists: 0 },
+    byTier: {},
   };
 }
 
 let counters = emptyCounters();
+
+function tierCounts(tier: string): TierCounts {
+  let counts = counters.byTier[tier];
+  if (counts === undefined) {
+    counts = emptyTierCounts();
+    counters.byTier[tier] = counts;
+  }
+  return counts;
+}
+
+/** One lookup's storage calls, until its answer says which tier served it. */
+interface LookupTrace {
+  /** `null` until the answer is in. */
+  tier: string | null;
+  held: Record<StorageKind, number>;
+}
+
+const traces = new AsyncLocalStorage<LookupTrace>();
+
+/** Attributes one storage call to the lookup it was made for (or to `outside`). */
+function attribute(kind: StorageKind): void {
+  const trace = traces.getStore();
+  if (trace === undefined) tierCounts("outside")[kind] += 1;
+  else if (trace.tier === null) trace.held[kind] += 1;
+  else tierCounts(trace.tier)[kind] += 1;
+}
+
+/** The answer named its tier: the lookup counts there, with the calls it made so far. */
+function settle(trace: LookupTrace, tier: string): void {
+  trace.tier = tier;
+  const counts = tierCounts(tier);
+  counts.lookups += 1;
+  for (const kind of Object.keys(trace.held) as StorageKind[]) {
+    counts[kind] += trace.held[kind];
+    trace.held[kind] = 0;
+  }
+}
+
+/** The tier a lookup's `Server-Timing` names (`tier;desc="kv", storage;dur=3`), or `none`. */
+function answeringTier(response: Response): string {
+  const timing = response.headers.get("Server-Timing") ?? "";
+  return /(?:^|,)\s*tier;desc="?([a-z0-9]+)"?/i.exec(timing)?.[1] ?? "none";
+}
 
 /** A round trip's simulated latency; nothing at all when it is 0. */
 function delay(ms: number): Promise<void> | undefined {
@@ -85,7 +162,11 @@ const statementInfo = new WeakMap<object, StatementInfo>();
 
 function countStatement(token: boolean): void {
   counters.d1.statements += 1;
-  if (token) counters.d1.tokenStatements += 1;
+  attribute("d1Statements");
+  if (token) {
+    counters.d1.tokenStatements += 1;
+    attribute("tokenStatements");
+  }
 }
 
 function countingStatement(real: D1PreparedStatement, token: boolean, rtt: number): D1PreparedStatement {
@@ -158,14 +239,22 @@ const KV_KINDS: Record<string, keyof Counters["kv"]> = {
   list: "lists",
 };
 
+const KV_TIER_KINDS: Partial<Record<keyof Counters["kv"], StorageKind>> = {
+  reads: "kvReads",
+  writes: "kvWrites",
+  deletes: "kvDeletes",
+};
+
 function countingKv(real: KVNamespace, rtt: number): KVNamespace {
   return new Proxy(real, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       const kind = typeof property === "string" ? KV_KINDS[property] : undefined;
       if (typeof value !== "function" || kind === undefined) return value;
+      const tierKind = KV_TIER_KINDS[kind];
       return async (...args: unknown[]) => {
         counters.kv[kind] += 1;
+        if (tierKind !== undefined) attribute(tierKind);
         await delay(rtt);
         return value.apply(target, args);
       };
@@ -245,16 +334,21 @@ async function benchFetch(request: Request, env: BenchEnv, ctx: ExecutionContext
   // that was current when it started.
   const current = counters;
   current.requests += 1;
-  if (isLookup) current.lookups += 1;
+  if (!isLookup) return app.fetch(request, appEnv, ctx);
+  current.lookups += 1;
+  const trace: LookupTrace = {
+    tier: null,
+    held: { d1Statements: 0, tokenStatements: 0, kvReads: 0, kvWrites: 0, kvDeletes: 0 },
+  };
   try {
-    const response = await app.fetch(request, appEnv, ctx);
-    if (isLookup) {
-      const status = String(response.status);
-      current.lookupStatus[status] = (current.lookupStatus[status] ?? 0) + 1;
-    }
+    const response = await traces.run(trace, () => app.fetch(request, appEnv, ctx));
+    const status = String(response.status);
+    current.lookupStatus[status] = (current.lookupStatus[status] ?? 0) + 1;
+    settle(trace, answeringTier(response));
     return response;
   } catch (error) {
-    if (isLookup) current.lookupStatus.thrown = (current.lookupStatus.thrown ?? 0) + 1;
+    current.lookupStatus.thrown = (current.lookupStatus.thrown ?? 0) + 1;
+    settle(trace, "none");
     throw error;
   }
 }

@@ -179,3 +179,52 @@ export function zipfTopShare(n: number, s: number, top: number): number {
   }
   return head / total;
 }
+
+/** The part of a sequence a warm measurement replays, and the chats to look up before it. */
+export interface WarmWindow {
+  /** The requests of the window, in order (a measured run that outlasts it starts it again). */
+  chats: Uint32Array;
+  /** Where the window starts in the full sequence. */
+  start: number;
+  /** The window's distinct chats not in `cached`, in order of first request: to pre-warm. */
+  toWarm: number[];
+  /** The window's distinct chats, pre-warmed or already cached. */
+  distinct: number;
+}
+
+/**
+ * The `length` requests of `chats` from `start` on, shortened if needed so that no more than
+ * `maxToWarm` of its distinct chats are missing from `cached` (pre-warming costs one lookup each).
+ */
+export function warmWindow(
+  chats: ArrayLike<number>,
+  start: number,
+  length: number,
+  cached: ReadonlySet<number>,
+  maxToWarm: number,
+): WarmWindow {
+  const seen = new Set<number>();
+  const toWarm: number[] = [];
+  let end = start;
+  while (end < start + length) {
+    const chat = chats[end % chats.length] as number;
+    if (!seen.has(chat)) {
+      if (!cached.has(chat)) {
+        if (toWarm.length >= maxToWarm) break;
+        toWarm.push(chat);
+      }
+      seen.add(chat);
+    }
+    end++;
+  }
+  const window = new Uint32Array(end - start);
+  for (let i = 0; i < window.length; i++) window[i] = chats[(start + i) % chats.length] as number;
+  return { chats: window, start, toWarm, distinct: seen.size };
+}
+
+/** The chats at positions [from, to) of a sequence that cycles through `chats`. */
+export function chatsAsked(chats: ArrayLike<number>, from: number, to: number): Set<number> {
+  const asked = new Set<number>();
+  for (let position = from; position < to; position++) asked.add(chats[position % chats.length] as number);
+  return asked;
+}

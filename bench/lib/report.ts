@@ -1,7 +1,7 @@
 /**
  * The benchmark's outputs: the Markdown table, the pass/fail targets and the SVG bar chart.
  */
-import type { Counters, LoadResult } from "./load.ts";
+import type { Counters, LoadResult, TierCounts } from "./load.ts";
 
 export interface ScenarioResult {
   name: string;
@@ -85,6 +85,53 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
       "",
     ].join("|"),
   );
+  return [...header, ...rows].join("\n");
+}
+
+const TIER_ORDER = ["memory", "kv", "d1", "none", "outside"];
+
+/** Tiers in a fixed order (then any other name the Worker used). */
+function tiersOf(counters: Counters): [string, TierCounts][] {
+  const rank = (name: string) => {
+    const index = TIER_ORDER.indexOf(name);
+    return index === -1 ? TIER_ORDER.length : index;
+  };
+  return Object.entries(counters.byTier ?? {}).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** `memory 2100 / kv 100`: lookups by answering tier, compactly. */
+export function tierMix(counters: Counters): string {
+  const parts = tiersOf(counters)
+    .filter(([name, counts]) => name !== "outside" && counts.lookups > 0)
+    .map(([name, counts]) => `${name} ${counts.lookups}`);
+  return parts.length === 0 ? "–" : parts.join(" / ");
+}
+
+/**
+ * Lookups by the tier that answered them (bench/worker.ts reads it from `Server-Timing`), with
+ * the storage calls made on their behalf, per lookup of that tier.
+ */
+export function tierTable(results: readonly ScenarioResult[]): string {
+  const header = [
+    "| Scenario | answered by | lookups | share | D1 queries / lookup | token checks | KV reads / lookup | KV writes / lookup |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const rows: string[] = [];
+  for (const result of results) {
+    for (const [name, counts] of tiersOf(result.counters)) {
+      const calls = counts.d1Statements + counts.kvReads + counts.kvWrites + counts.kvDeletes;
+      if (counts.lookups === 0 && calls === 0) continue;
+      const per = (value: number) =>
+        counts.lookups === 0 ? `${value} (no lookup)` : (value / counts.lookups).toFixed(3);
+      const share =
+        result.counters.lookups === 0
+          ? "–"
+          : `${((counts.lookups * 100) / result.counters.lookups).toFixed(1)}%`;
+      rows.push(
+        `| ${result.name} | ${name} | ${counts.lookups} | ${share} | ${per(counts.d1Statements - counts.tokenStatements)} | ${counts.tokenStatements} | ${per(counts.kvReads)} | ${per(counts.kvWrites)} |`,
+      );
+    }
+  }
   return [...header, ...rows].join("\n");
 }
 
