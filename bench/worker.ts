@@ -25,6 +25,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import app from "../src/index";
+import type { CounterState as Counters, StorageKind, TierCounts } from "./counters.ts";
 
 /** The benchmark's own variables (bench/wrangler.bench.toml), on top of the app's `Env`. */
 interface BenchVars {
@@ -34,49 +35,6 @@ interface BenchVars {
 }
 
 type BenchEnv = Env & BenchVars;
-
-/** Storage calls made on behalf of lookups answered by one tier. */
-interface TierCounts {
-  /** Lookups whose answer named this tier. */
-  lookups: number;
-  /** D1 statements, token checks included. */
-  d1Statements: number;
-  /** Of those, statements on `api_tokens` (token checks). */
-  tokenStatements: number;
-  kvReads: number;
-  kvWrites: number;
-  kvDeletes: number;
-}
-
-type StorageKind = Exclude<keyof TierCounts, "lookups">;
-
-interface Counters {
-  /** When the counters were last reset (epoch ms). */
-  since: number;
-  /** Requests handed to the app. */
-  requests: number;
-  /** Of those, `/api/clients/view` lookups. */
-  lookups: number;
-  /** Lookups by response status (`"200"`, `"404"`, …); `"thrown"` when the app threw. */
-  lookupStatus: Record<string, number>;
-  d1: {
-    /** Statements executed: single ones plus every statement of a batch. */
-    statements: number;
-    /** Of those, the token checks (statements on `api_tokens`). */
-    tokenStatements: number;
-    batches: number;
-    /** `exec()` calls (each may hold several statements; none expected). */
-    execs: number;
-    /** `withSession()` calls. */
-    sessions: number;
-  };
-  kv: { reads: number; writes: number; deletes: number; lists: number };
-  /**
-   * By the tier named in the answer's `Server-Timing` (`memory`, `kv`, `d1`, `none` when the
-   * answer names none), and `outside`: storage calls made outside any lookup.
-   */
-  byTier: Record<string, TierCounts>;
-}
 
 function emptyTierCounts(): TierCounts {
   return { lookups: 0, d1Statements: 0, tokenStatements: 0, kvReads: 0, kvWrites: 0, kvDeletes: 0 };

@@ -2,6 +2,9 @@
  * Load generation with autocannon (as a library), and the bench Worker's counters.
  */
 import autocannon from "autocannon";
+import type { Counters } from "../counters.ts";
+
+export type { Counters, TierCounts } from "../counters.ts";
 
 export interface Load {
   url: string;
@@ -62,35 +65,6 @@ export async function runFor(load: Load, seconds: number): Promise<LoadResult> {
 /** Sends exactly `amount` requests. */
 export async function runAmount(load: Load, amount: number): Promise<LoadResult> {
   return summarize(await autocannon({ ...options(load), amount }));
-}
-
-/** Lookups answered by one tier, and the storage calls made on their behalf (bench/worker.ts). */
-export interface TierCounts {
-  lookups: number;
-  /** D1 statements, token checks included. */
-  d1Statements: number;
-  tokenStatements: number;
-  kvReads: number;
-  kvWrites: number;
-  kvDeletes: number;
-}
-
-/** What the bench Worker counted since its last reset (bench/worker.ts). */
-export interface Counters {
-  since: number;
-  requests: number;
-  lookups: number;
-  lookupStatus: Record<string, number>;
-  d1: { statements: number; tokenStatements: number; batches: number; execs: number; sessions: number };
-  kv: { reads: number; writes: number; deletes: number; lists: number };
-  /**
-   * By the tier named in each lookup's `Server-Timing` (`memory`, `kv`, `d1`; `none`: no header),
-   * and `outside`: storage calls made outside any lookup. Absent tiers had no lookup.
-   */
-  byTier: Record<string, TierCounts>;
-  rttMs: { d1: number; kv: number };
-  /** Whether the app was handed its RATE_LIMITER binding. */
-  rateLimiter: boolean;
 }
 
 export async function readCounters(url: string): Promise<Counters> {
