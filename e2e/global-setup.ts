@@ -13,12 +13,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify, stripVTControlCharacters } from "node:util";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../scripts/lib/free-port.ts";
 import { applyMigrations, type D1Target, executeSql } from "../scripts/lib/wrangler.ts";
 
 /** The tokens the suite works with, each minted by the token CLI. */
@@ -61,23 +61,6 @@ const CHILD_ENV: NodeJS.ProcessEnv = {
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A port nobody listens on right now, chosen by the system. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no port assigned")),
-      );
-    });
-  });
-}
 
 /** Runs the token CLI on the throwaway database and returns its standard output. */
 async function tokenCli(persistTo: string, args: string[]): Promise<string> {

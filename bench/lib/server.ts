@@ -11,9 +11,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../scripts/lib/free-port.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BENCH_CONFIG = fileURLToPath(new URL("../wrangler.bench.toml", import.meta.url));
@@ -53,20 +53,6 @@ export function buildWorker(outDir: string): string {
   const script = join(outDir, "worker.js");
   if (!existsSync(script)) throw new Error(`wrangler built no ${script}`);
   return script;
-}
-
-/** A TCP port nobody listens on right now, on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
 }
 
 // Process groups still running, killed on any exit of this process.
