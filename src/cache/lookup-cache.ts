@@ -12,7 +12,7 @@
  * answer loaded before a write is never stored after it (see {@link storeLoadedLookup}).
  */
 import type { ChatLookup, ClientSession } from "../clients/chat-lookup";
-import { OVER_BUDGET, withinBudget } from "../lib/deadline";
+import { beforeDeadline, OVER_BUDGET, withinBudget } from "../lib/deadline";
 import { describeError, logEvent } from "../lib/log";
 import { sha256Hex } from "../lib/sha256";
 import type { RequestContext } from "../request-context";
@@ -36,20 +36,27 @@ const memory = new MemoryCache<ChatLookup>({
 const loads = new SingleFlight<unknown>();
 
 /**
- * Writes seen by this instance: a sequence number per chat. A load remembers the sequence it
- * started at and stores its answer only if no write to that chat came since, so a lookup that
- * read D1 just before a write can never put the old answer back. Kept longer than any load lasts.
+ * Writes seen by this instance, per chat: a sequence number and the D1 bookmark after the write.
+ * A load remembers the sequence it started at and stores its answer only if no write to that
+ * chat came since, so a lookup that read D1 just before a write can never put the old answer
+ * back; and a load after a write reads D1 at least as new as that write, even from a replica.
+ * Kept longer than any load lasts.
  */
 let writeSequence = 0;
-const lastWrite = new MemoryCache<number>({
-  maxEntries: 50_000,
-  maxBytes: 8 * 1024 * 1024,
-  sizeOf: () => 16,
+const lastWrite = new MemoryCache<{ sequence: number; bookmark: string | null }>({
+  maxEntries: 100_000,
+  maxBytes: 32 * 1024 * 1024,
+  sizeOf: jsonSize,
 });
 const WRITE_MEMORY_MS = 120_000;
 
 function writtenSince(chatId: string, sequence: number): boolean {
-  return (lastWrite.get(chatId) ?? 0) > sequence;
+  return (lastWrite.get(chatId)?.sequence ?? 0) > sequence;
+}
+
+/** The bookmark of the last write to this chat seen here, for reading at least that new. */
+export function lastWriteBookmark(chatId: string): string | null {
+  return lastWrite.get(chatId)?.bookmark ?? null;
 }
 
 /** The KV key of a canonical chat id. */
@@ -66,9 +73,15 @@ export function rememberedLookup(chatId: string): ChatLookup | undefined {
  * Runs `load` once for all callers missing the same chat at the same time. `load` receives the
  * write sequence it started at, to hand to {@link storeLoadedLookup}.
  */
-export function loadOnce<T>(chatId: string, load: (sequence: number) => Promise<T>): Promise<T> {
+export function loadOnce<T>(
+  chatId: string,
+  context: Pick<RequestContext, "config" | "deadline">,
+  load: (sequence: number) => Promise<T>,
+): Promise<T> {
   const sequence = writeSequence;
-  return loads.run(chatId, () => load(sequence)) as Promise<T>;
+  // Bounded by the deadline of the request that starts it, so the shared load always ends.
+  const bounded = () => beforeDeadline(load(sequence), context.deadline);
+  return loads.run(chatId, bounded, context.config.lookupTimeoutMs) as Promise<T>;
 }
 
 /** The sequence a load that does not go through {@link loadOnce} starts at. */
@@ -162,36 +175,64 @@ export async function storeLoadedLookup(
 const REFRESH_CONCURRENCY = 20;
 
 /**
- * Brings both tiers in line with what a write just stored: each affected chat's answer is
- * remembered in this instance at once (so this instance answers the new state, found or not),
- * loads already running for it will not store their older answer, and its KV entry is rewritten
- * or removed for this location.
- *
- * Waits for KV until the request's deadline at most: the write is already stored, so a slow or
- * failing KV is logged and finished in the background (`waitUntil`), never a failed write.
+ * When a write settles its chats again from the primary: after KV's one-write-per-key-per-second
+ * limit, and after lookups other instances started before the write have stored what they read.
  */
-export async function refreshCachedChats(
-  changes: readonly { chatId: string; lookup: ChatLookup }[],
+const SETTLE_DELAY_MS = 1500;
+
+/** What a write changed: each affected chat and what its lookup answers now. */
+export type ChatChanges = readonly { chatId: string; lookup: ChatLookup }[];
+
+/** Reads, from the primary, what the lookups of some chats answer now. */
+export type CurrentAnswers = (chatIds: readonly string[]) => Promise<Map<string, ChatLookup>>;
+
+/**
+ * Runs a write and keeps the caches true to it, whenever it commits:
+ *
+ * 1. at once, this instance remembers each affected chat's new answer (found or not), loads
+ *    already running for those chats will not store their older answer, and later loads here
+ *    read D1 at least as new as the write (its bookmark);
+ * 2. before answering (within the request's deadline), this location's KV entries are rewritten
+ *    or removed; a slow or failing KV is logged, never a failed write;
+ * 3. 1.5 s later, in the background, the chats are read again from the primary and KV and
+ *    memory set to that: this repairs a KV write refused by KV's per-key rate, an older answer
+ *    another instance stored meanwhile, and two writes whose replies arrived out of order.
+ *
+ * Steps 1-3 also run when the write commits after the caller's deadline (the caller got 408).
+ *
+ * @param write - The D1 write; resolves with what it changed and the bookmark after it.
+ * @param currentAnswers - Reads chats' answers from the primary, for step 3.
+ */
+export async function writeAndRefresh<T>(
   context: CacheContext & Pick<RequestContext, "deadline">,
-): Promise<void> {
+  write: Promise<{ result: T; changes: ChatChanges; bookmark: string | null }>,
+  currentAnswers: CurrentAnswers,
+): Promise<{ result: T; bookmark: string | null }> {
+  const committed = write.then(({ result, changes, bookmark }) => {
+    const sequence = rememberWrite(changes, bookmark, context);
+    const kvRefresh = refreshKvEntries(changes, context);
+    context.waitUntil(kvRefresh.then(() => settleLater(changes, sequence, context, currentAnswers)));
+    return { result, bookmark, kvRefresh, chats: changes.length };
+  });
+  context.waitUntil(committed.catch(() => undefined));
+  const { result, bookmark, kvRefresh, chats } = await beforeDeadline(committed, context.deadline);
+  if ((await withinBudget(kvRefresh, Math.max(0, context.deadline - Date.now()))) === OVER_BUDGET) {
+    logEvent("warn", "cache.refresh_slow", { requestId: context.requestId, chats });
+  }
+  return { result, bookmark };
+}
+
+function rememberWrite(changes: ChatChanges, bookmark: string | null, context: CacheContext): number {
   const sequence = ++writeSequence;
   for (const { chatId, lookup } of changes) {
-    lastWrite.set(chatId, sequence, WRITE_MEMORY_MS);
+    lastWrite.set(chatId, { sequence, bookmark }, WRITE_MEMORY_MS);
     loads.forget(chatId);
     memory.set(chatId, lookup, context.config.memoryCacheTtlMs);
   }
-  const kvRefresh = refreshKvEntries(changes, context);
-  context.waitUntil(kvRefresh);
-  const outcome = await withinBudget(kvRefresh, Math.max(0, context.deadline - Date.now()));
-  if (outcome === OVER_BUDGET) {
-    logEvent("warn", "cache.refresh_slow", { requestId: context.requestId, chats: changes.length });
-  }
+  return sequence;
 }
 
-async function refreshKvEntries(
-  changes: readonly { chatId: string; lookup: ChatLookup }[],
-  context: CacheContext,
-): Promise<void> {
+async function refreshKvEntries(changes: ChatChanges, context: CacheContext): Promise<void> {
   for (let start = 0; start < changes.length; start += REFRESH_CONCURRENCY) {
     const batch = changes.slice(start, start + REFRESH_CONCURRENCY);
     const outcomes = await Promise.allSettled(
@@ -205,5 +246,28 @@ async function refreshKvEntries(
         });
       }
     }
+  }
+}
+
+async function settleLater(
+  changes: ChatChanges,
+  sequence: number,
+  context: CacheContext,
+  currentAnswers: CurrentAnswers,
+): Promise<void> {
+  if (changes.length === 0) return;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_DELAY_MS));
+  try {
+    const answers = await currentAnswers(changes.map((change) => change.chatId));
+    const settled = changes.flatMap(({ chatId }) => {
+      // A later write here has its own settle pass.
+      if (writtenSince(chatId, sequence)) return [];
+      const lookup = answers.get(chatId) ?? { status: "conversation-not-found" as const };
+      memory.set(chatId, lookup, context.config.memoryCacheTtlMs);
+      return [{ chatId, lookup }];
+    });
+    await refreshKvEntries(settled, context);
+  } catch (error) {
+    logEvent("error", "cache.settle_failed", { requestId: context.requestId, error: describeError(error) });
   }
 }

@@ -1,12 +1,14 @@
 import {
   type CacheTier,
+  type CurrentAnswers,
   currentWriteSequence,
+  lastWriteBookmark,
   loadOnce,
   lookupCacheKey,
   readCachedLookup,
-  refreshCachedChats,
   rememberedLookup,
   storeLoadedLookup,
+  writeAndRefresh,
 } from "../cache/lookup-cache";
 import { openPrimarySession, openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
@@ -14,7 +16,13 @@ import { ApiError, ErrorMessage } from "../errors";
 import { beforeDeadline } from "../lib/deadline";
 import type { RequestContext } from "../request-context";
 import type { ChatLookup, ClientSession } from "./chat-lookup";
-import { type ClientFields, deleteClient, findSessionByChatId, upsertClient } from "./clients.repository";
+import {
+  type ClientFields,
+  deleteClient,
+  findSessionByChatId,
+  findSessionsByChatIds,
+  upsertClient,
+} from "./clients.repository";
 
 /** How a lookup may be answered. */
 export interface LookupOptions {
@@ -59,14 +67,14 @@ async function loadThroughKv(context: RequestContext, chatId: string, sequence: 
     await storeLoadedLookup(context, chatId, lookup, sequence, "kv");
     return { lookup, tier: "kv", bookmark: null };
   }
-  const read = await readD1(context, chatId, null);
+  const read = await readD1(context, chatId, lastWriteBookmark(chatId));
   await storeLoadedLookup(context, chatId, read.lookup, sequence, "d1", key);
   return { ...read, tier: "d1" };
 }
 
 async function loadFresh(context: RequestContext, chatId: string, bookmark: string | null): Promise<Loaded> {
   const sequence = currentWriteSequence();
-  const read = await readD1(context, chatId, bookmark);
+  const read = await readD1(context, chatId, bookmark ?? lastWriteBookmark(chatId));
   await storeLoadedLookup(context, chatId, read.lookup, sequence, "d1-fresh");
   return { ...read, tier: "d1" };
 }
@@ -90,7 +98,7 @@ export async function lookupChat(
   }
   const load = options.fresh
     ? loadFresh(context, chatId, options.bookmark)
-    : loadOnce(chatId, (sequence) => loadThroughKv(context, chatId, sequence));
+    : loadOnce(chatId, context, (sequence) => loadThroughKv(context, chatId, sequence));
   const loaded = await beforeDeadline(load, context.deadline);
   return { ...loaded, storageMs: Date.now() - started };
 }
@@ -112,10 +120,14 @@ export function visibleAnswer(lookup: ChatLookup, visibleSessions: readonly stri
   return lookup.record;
 }
 
+/** Reads chats' current answers from the primary: the settle pass of {@link writeAndRefresh}. */
+export function currentAnswersFromPrimary(context: RequestContext): CurrentAnswers {
+  return (chatIds) => findSessionsByChatIds(openPrimarySession(context.env.DB).db, chatIds);
+}
+
 /**
- * Creates or updates a client, then rewrites the cached answer of every chat of that client, so
- * a session change is answered at once here. Retried on transient D1 errors: an upsert is
- * idempotent.
+ * Creates or updates a client; every chat of that client then answers its new session, here at
+ * once. Retried on transient D1 errors: an upsert is idempotent.
  */
 export async function putClient(
   context: RequestContext,
@@ -123,16 +135,20 @@ export async function putClient(
   fields: ClientFields,
 ): Promise<{ record: ClientSession; bookmark: string | null }> {
   const session = openPrimarySession(context.env.DB);
-  const { record, chatIds } = await beforeDeadline(
-    withTransientRetries(() => upsertClient(session.db, id, fields), context.deadline, context.requestId),
+  const write = withTransientRetries(
+    () => upsertClient(session.db, id, fields),
     context.deadline,
-  );
-  const found: ChatLookup = { status: "found", record };
-  await refreshCachedChats(
-    chatIds.map((chatId) => ({ chatId, lookup: found })),
-    context,
-  );
-  return { record, bookmark: session.bookmark() };
+    context.requestId,
+  ).then(({ record, chatIds }) => {
+    const found: ChatLookup = { status: "found", record };
+    return {
+      result: record,
+      changes: chatIds.map((chatId) => ({ chatId, lookup: found })),
+      bookmark: session.bookmark(),
+    };
+  });
+  const { result, bookmark } = await writeAndRefresh(context, write, currentAnswersFromPrimary(context));
+  return { record: result, bookmark };
 }
 
 /**
@@ -146,12 +162,17 @@ export async function removeClient(
   id: string,
 ): Promise<{ bookmark: string | null }> {
   const session = openPrimarySession(context.env.DB);
-  const deleted = await beforeDeadline(deleteClient(session.db, id), context.deadline);
-  if (deleted === null) throw new ApiError(404, ErrorMessage.clientNotFound);
   const unlinked: ChatLookup = { status: "client-not-found" };
-  await refreshCachedChats(
-    deleted.chatIds.map((chatId) => ({ chatId, lookup: unlinked })),
+  const write = deleteClient(session.db, id).then((deleted) => ({
+    result: deleted !== null,
+    changes: (deleted?.chatIds ?? []).map((chatId) => ({ chatId, lookup: unlinked })),
+    bookmark: session.bookmark(),
+  }));
+  const { result: existed, bookmark } = await writeAndRefresh(
     context,
+    write,
+    currentAnswersFromPrimary(context),
   );
-  return { bookmark: session.bookmark() };
+  if (!existed) throw new ApiError(404, ErrorMessage.clientNotFound);
+  return { bookmark };
 }

@@ -1,19 +1,19 @@
-import { refreshCachedChats } from "../cache/lookup-cache";
+import { writeAndRefresh } from "../cache/lookup-cache";
 import type { ChatLookup } from "../clients/chat-lookup";
+import { currentAnswersFromPrimary } from "../clients/clients.service";
 import { openPrimarySession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
 import { ApiError, ErrorMessage } from "../errors";
-import { beforeDeadline } from "../lib/deadline";
 import type { RequestContext } from "../request-context";
 import { deleteConversation, upsertConversation } from "./conversations.repository";
 
 /**
- * Links a chat to a client (or unlinks it with `null`), creating its conversation if needed,
- * then rewrites the chat's cached answer, so a lookup here answers the new link at once.
- * Retried on transient D1 errors: an upsert is idempotent.
+ * Links a chat to a client (or unlinks it with `null`), creating its conversation if needed; the
+ * chat's lookup then answers the new link, here at once. Retried on transient D1 errors: an
+ * upsert is idempotent.
  *
  * @param chatId - A canonical chat id: whichever spelling the caller used, one row per chat.
- * @throws {ApiError} 404 "Client not found" when `clientId` names no client.
+ * @throws {ApiError} 404 "Client not found" when `clientId` names no client (nothing is written).
  */
 export async function putConversation(
   context: RequestContext,
@@ -21,22 +21,28 @@ export async function putConversation(
   clientId: string | null,
 ): Promise<{ bookmark: string | null }> {
   const session = openPrimarySession(context.env.DB);
-  const lookup = await beforeDeadline(
-    withTransientRetries(
-      () => upsertConversation(session.db, chatId, clientId),
-      context.deadline,
-      context.requestId,
-    ),
+  const write = withTransientRetries(
+    () => upsertConversation(session.db, chatId, clientId),
     context.deadline,
+    context.requestId,
+  ).then((lookup) => ({
+    result: lookup !== null,
+    changes: lookup === null ? [] : [{ chatId, lookup }],
+    bookmark: session.bookmark(),
+  }));
+  const { result: linked, bookmark } = await writeAndRefresh(
+    context,
+    write,
+    currentAnswersFromPrimary(context),
   );
-  if (lookup === null) throw new ApiError(404, ErrorMessage.clientNotFound);
-  await refreshCachedChats([{ chatId, lookup }], context);
-  return { bookmark: session.bookmark() };
+  if (!linked) throw new ApiError(404, ErrorMessage.clientNotFound);
+  return { bookmark };
 }
 
 /**
- * Deletes a chat's conversation and drops its cached answer. Not retried: a retry after a lost
- * reply would answer 404 for a delete that succeeded.
+ * Deletes a chat's conversation; its lookup then answers "Conversation not found", here at once.
+ * Not retried: a retry after a lost reply would answer 404 for a delete that succeeded (the
+ * caches are made to say "not found" then too).
  *
  * @throws {ApiError} 404 "Conversation not found".
  */
@@ -45,9 +51,17 @@ export async function removeConversation(
   chatId: string,
 ): Promise<{ bookmark: string | null }> {
   const session = openPrimarySession(context.env.DB);
-  const deleted = await beforeDeadline(deleteConversation(session.db, chatId), context.deadline);
-  if (!deleted) throw new ApiError(404, ErrorMessage.conversationNotFound);
   const gone: ChatLookup = { status: "conversation-not-found" };
-  await refreshCachedChats([{ chatId, lookup: gone }], context);
-  return { bookmark: session.bookmark() };
+  const write = deleteConversation(session.db, chatId).then((deleted) => ({
+    result: deleted,
+    changes: [{ chatId, lookup: gone }],
+    bookmark: session.bookmark(),
+  }));
+  const { result: existed, bookmark } = await writeAndRefresh(
+    context,
+    write,
+    currentAnswersFromPrimary(context),
+  );
+  if (!existed) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  return { bookmark };
 }

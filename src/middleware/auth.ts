@@ -5,7 +5,7 @@ import { SingleFlight } from "../cache/single-flight";
 import { openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
 import type { TokenScope } from "../db/schema";
-import type { AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError, ErrorMessage } from "../errors";
 import { beforeDeadline } from "../lib/deadline";
 import { sha256Hex } from "../lib/sha256";
@@ -47,12 +47,21 @@ const tokenLoads = new SingleFlight<AuthenticatedToken | null>();
 async function findToken(env: Env, tokenHash: string, deadline: number): Promise<AuthenticatedToken | null> {
   const cached = tokensByHash.get(tokenHash);
   if (cached !== undefined) return cached;
-  const load = tokenLoads.run(tokenHash, async () => {
-    const { db } = openReadSession(env.DB, null);
-    const token = await withTransientRetries(() => findTokenByHash(db, tokenHash), deadline);
-    tokensByHash.set(tokenHash, token, TOKEN_CACHE_TTL_MS);
-    return token;
-  });
+  const load = tokenLoads.run(
+    tokenHash,
+    // Bounded by the deadline of the request that starts it, so the shared load always ends.
+    () =>
+      beforeDeadline(
+        (async () => {
+          const { db } = openReadSession(env.DB, null);
+          const token = await withTransientRetries(() => findTokenByHash(db, tokenHash), deadline);
+          tokensByHash.set(tokenHash, token, TOKEN_CACHE_TTL_MS);
+          return token;
+        })(),
+        deadline,
+      ),
+    readConfig(env).lookupTimeoutMs,
+  );
   return beforeDeadline(load, deadline);
 }
 

@@ -24,22 +24,18 @@ afterEach(() => {
 });
 
 /**
- * Holds the next D1 read of the conversation table until `release()` is called: a lookup that
- * read D1 just before a write, and finishes after it.
+ * Holds the result of the next D1 statement matching `matches` until `until` settles: a query
+ * that ran at once but whose answer comes back late.
  */
-function holdNextConversationRead() {
-  let release = () => {};
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+function holdNextStatement(matches: (sql: string) => boolean, until: Promise<unknown>) {
   const withSession = env.DB.withSession.bind(env.DB);
   const spy = vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
     const session = withSession(constraint);
     const prepare = (sql: string) => {
       const statement = session.prepare(sql);
-      if (!sql.includes('"conversation"')) return statement;
+      if (!matches(sql)) return statement;
       spy.mockRestore();
-      const held = (bound: D1PreparedStatement) =>
+      const held = (bound: D1PreparedStatement): D1PreparedStatement =>
         new Proxy(bound, {
           get(target, property, receiver) {
             const value = Reflect.get(target, property, receiver);
@@ -47,7 +43,7 @@ function holdNextConversationRead() {
             if (property === "bind") return (...args: unknown[]) => held(value.apply(target, args));
             return async (...args: unknown[]) => {
               const result = await value.apply(target, args);
-              await gate;
+              await until;
               return result;
             };
           },
@@ -61,6 +57,15 @@ function holdNextConversationRead() {
       getBookmark: session.getBookmark.bind(session),
     };
   });
+}
+
+/** Holds the next read of the conversation table until `release()`. */
+function holdNextConversationRead() {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  holdNextStatement((sql) => sql.startsWith("select") && sql.includes('"conversation"'), gate);
   return { release };
 }
 
@@ -174,5 +179,66 @@ describe("token checks", () => {
     expect(response.status).toBe(404);
     expect(response.headers.get("Server-Timing")).toBeNull();
     expect(response.headers.get("x-d1-bookmark")).toBeNull();
+  });
+});
+
+describe("storage that hangs or answers late", () => {
+  it("does not let a hung lookup hold its chat hostage: the next lookup after the 408 answers", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    await watchD1({ table: "conversation", times: 1, behaviour: () => new Promise<never>(() => {}) });
+    expect((await lookup(chatId, reader)).status).toBe(408);
+    expect(await (await lookup(chatId, reader)).json()).toEqual({ success: true, record });
+  });
+
+  it("does not let a hung token check lock its token out", async () => {
+    const { chatId } = await seedLinkedChat();
+    const token = await seedToken();
+    await watchD1({ table: "api_tokens", times: 1, behaviour: () => new Promise<never>(() => {}) });
+    expect((await lookup(chatId, token)).status).toBe(408);
+    expect((await lookup(chatId, token)).status).toBe(200);
+  });
+
+  it("keeps the caches true to a write that committed after its caller got 408", async () => {
+    const { chatId } = await seedLinkedChat();
+    expect((await lookup(chatId, reader)).status).toBe(200);
+    // The DELETE commits at once, but its answer comes back after LOOKUP_TIMEOUT_MS (1 s in tests).
+    holdNextStatement((sql) => sql.startsWith("delete"), pause(1300));
+    expect((await write("DELETE", `/api/conversations/${chatId}`, writer)).status).toBe(408);
+    await pause(500);
+    expect(await (await lookup(chatId, reader)).json()).toEqual({ error: "Conversation not found" });
+    expect(await env.CACHE.get(await lookupCacheKey(chatId))).toBeNull();
+  });
+});
+
+describe("the settle pass after a write", () => {
+  it("repairs a KV entry the write could not refresh, from the primary, a moment later", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    await lookupAndSettle(chatId, reader);
+    // KV refuses the write's own refresh (as its one-write-per-key-per-second limit would).
+    vi.spyOn(env.CACHE, "put").mockRejectedValueOnce(new Error("KV PUT failed: 429"));
+    const { result: written } = await captureLogs(() =>
+      fetchAndSettle(`/api/clients/${record.id}`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ session_id: "settled" }),
+      }),
+    );
+    expect(written.status).toBe(200);
+    expect(await env.CACHE.get(await lookupCacheKey(chatId), "json")).toEqual({
+      id: record.id,
+      session_id: "settled",
+    });
+  });
+
+  it("reads a chat written here at least as new as the write, even from a replica", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const written = await write("PUT", `/api/clients/${record.id}`, writer, { session_id: "s-new" });
+    const bookmark = written.headers.get("x-d1-bookmark");
+    // Neither memory nor KV answers: the lookup must read D1.
+    await env.CACHE.delete(await lookupCacheKey(chatId));
+    const withSession = vi.spyOn(env.DB, "withSession");
+    const response = await lookupAndSettle(chatId, reader, { MEMORY_CACHE_TTL_MS: "0" });
+    expect(response.status).toBe(200);
+    expect(withSession).toHaveBeenCalledWith(bookmark);
   });
 });
