@@ -22,7 +22,7 @@ const CONTRACT_MESSAGES = new Set<string>(Object.values(ErrorMessage));
  * `{"error":"Invalid request body","details":[…]}`; query and path failures answer the message
  * their schema chose ("Chat ID is required", "Invalid chat ID").
  */
-export function validationError(target: string, error: ZodError): ApiError {
+function validationError(target: string, error: ZodError): ApiError {
   if (target === "json") {
     const details = error.issues.map((issue) => ({
       path: issue.path.join("."),
