@@ -1,26 +1,5 @@
 import { ApiError, ErrorMessage } from "../errors";
 
-/**
- * Waits for `work`, but no later than `deadline` (epoch ms): then it fails with the contract's
- * 408, so a hung or slow storage call never holds the caller past `LOOKUP_TIMEOUT_MS`.
- *
- * @throws {ApiError} 408 once the deadline has passed.
- */
-export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ApiError(408, ErrorMessage.requestTimeout)),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** What {@link withinBudget} answers when the work did not finish in time. */
 export const OVER_BUDGET: unique symbol = Symbol("over budget");
 
@@ -38,4 +17,16 @@ export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promi
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Waits for `work`, but no later than `deadline` (epoch ms): then it fails with the contract's
+ * 408, so a hung or slow storage call never holds the caller past `LOOKUP_TIMEOUT_MS`.
+ *
+ * @throws {ApiError} 408 once the deadline has passed.
+ */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  const result = await withinBudget(work, Math.max(0, deadline - Date.now()));
+  if (result === OVER_BUDGET) throw new ApiError(408, ErrorMessage.requestTimeout);
+  return result;
 }
