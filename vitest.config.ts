@@ -9,10 +9,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
-            // Test-only: the migrations test/apply-migrations.ts applies to each file's D1.
+            // Test-only: the migrations test/setup.ts applies to each file's D1.
             TEST_MIGRATIONS: migrations,
-            // Short enough that a hung-storage test answers 408 quickly.
-            LOOKUP_TIMEOUT_MS: "1000",
           },
           // Low enough for a test to reach; tests use a fresh token (a fresh counter) each.
           ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },
@@ -21,9 +19,12 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
-      // The one-line-per-request log is asserted where it matters; elsewhere it is noise.
-      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
+      setupFiles: ["./test/setup.ts"],
+      // The one-line-per-request log is asserted where it matters; elsewhere it is noise, and so
+      // are the failures of storage calls a test left hanging, released when it ends.
+      onConsoleLog: (log: string) => !log.includes('"event":"request"') && !log.includes("Error: released"),
+      // Each test gets a fresh Worker (test/setup.ts); spies are restored after each test.
+      restoreMocks: true,
     },
   };
 });

@@ -1,25 +1,8 @@
 /**
- * Bindings, variables and the typed configuration read from them.
+ * The typed configuration read from the Worker's variables.
  * `Env` itself is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
  */
 import { z } from "zod";
-import type { AuthenticatedToken } from "./auth/token.repository";
-
-/** Hono's environment for this app: the Worker's bindings and the per-request variables. */
-export interface AppEnv {
-  Bindings: Env;
-  Variables: {
-    requestId: string;
-    /** When storage work for this request must have finished (epoch ms). */
-    deadline: number;
-    /** The token that authenticated the request (set by the auth middleware). */
-    token: AuthenticatedToken;
-    /** The SHA-256 of that token: the key of its rate limit. */
-    tokenHash: string;
-    /** The cache tier that answered a lookup, for the request log. */
-    cacheTier: string;
-  };
-}
 
 const configSchema = z.object({
   LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
@@ -45,22 +28,18 @@ export interface Config {
   allowedOrigins: string[];
 }
 
-const configs = new WeakMap<Env, Config>();
-
 /**
- * The configuration of this Worker, validated once per `env` object.
+ * The configuration of this Worker, validated.
  *
  * @throws {Error} when a variable is set to something unusable (a deploy mistake, answered 500).
  */
 export function readConfig(env: Env): Config {
-  let config = configs.get(env);
-  if (config) return config;
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
     throw new Error(`invalid configuration: ${names}`);
   }
-  config = {
+  return {
     lookupTimeoutMs: parsed.data.LOOKUP_TIMEOUT_MS,
     cacheTtlSeconds: parsed.data.CACHE_TTL_SECONDS,
     memoryCacheTtlMs: parsed.data.MEMORY_CACHE_TTL_MS,
@@ -70,6 +49,4 @@ export function readConfig(env: Env): Config {
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ""),
   };
-  configs.set(env, config);
-  return config;
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "./app";
 import { allowMethods } from "./middleware/allow-methods";
 import { jsonResponse } from "./openapi";
+import { createRouter } from "./router";
 
 const healthRoute = createRoute({
   method: "get",

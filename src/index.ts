@@ -5,18 +5,25 @@ import { createApp } from "./app";
 import { clientsRoutes } from "./clients/clients.routes";
 import { conversationsRoutes } from "./conversations/conversations.routes";
 import { healthRoutes } from "./health.routes";
+import { lookupRoutes } from "./lookup/lookup.routes";
 import { registerDocs } from "./openapi";
+import type { ServiceOptions } from "./services";
 
-const app = createApp();
+/** The app with every route; `options` replace parts of its services (tests). */
+export function createWorker(options: ServiceOptions = {}) {
+  const app = createApp(options);
+  const routes = app
+    .route("/health", healthRoutes)
+    .route("/api/clients", lookupRoutes)
+    .route("/api/clients", clientsRoutes)
+    .route("/api/conversations", conversationsRoutes);
+  registerDocs(app);
+  return routes;
+}
 
-const routes = app
-  .route("/health", healthRoutes)
-  .route("/api/clients", clientsRoutes)
-  .route("/api/conversations", conversationsRoutes);
-
-registerDocs(app);
+const worker = createWorker();
 
 /** The app's type, for Hono's typed client (`hc<AppType>`, see src/client.ts). */
-export type AppType = typeof routes;
+export type AppType = typeof worker;
 
-export default app;
+export default worker;

@@ -5,8 +5,8 @@
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
-import type { AppEnv } from "./env";
 import { ErrorMessage, errorBodySchema } from "./errors";
+import type { AppEnv } from "./request-context";
 
 type HeaderObject = { description: string; schema: { type: "string" } };
 

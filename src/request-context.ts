@@ -1,26 +1,37 @@
 /**
- * The bridge between Hono and the services: services take a plain context, so they can be
- * called (and tested) without a Hono request.
+ * The bridge between Hono and the services: what a Hono context carries, and the plain context
+ * services take instead, so they can be called (and tested) without a Hono request.
  */
 import type { Context } from "hono";
-import { type AppEnv, type Config, readConfig } from "./env";
+import type { AuthenticatedToken } from "./auth/token.repository";
+import type { RequestScope } from "./lib/request-scope";
+import type { Services } from "./services";
+
+/** Hono's environment for this app: the Worker's bindings and the per-request variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** This Worker instance's services (see src/services.ts). */
+    services: Services;
+    /** When storage work for this request must have finished (epoch ms). */
+    deadline: number;
+    /** The token that authenticated the request (set by the auth middleware). */
+    token: AuthenticatedToken;
+    /** The SHA-256 of that token: the key of its rate limit. */
+    tokenHash: string;
+    /** The cache tier that answered a lookup, for the request log. */
+    cacheTier: string;
+  };
+}
 
 /** What the services need from the request they serve, independent of Hono. */
-export interface RequestContext {
-  env: Env;
-  config: Config;
-  requestId: string;
-  /** Epoch ms by which storage must have answered. */
-  deadline: number;
-  /** Keeps background work (cache writes) alive after the response is sent. */
-  waitUntil: (work: Promise<unknown>) => void;
-}
+export interface RequestContext extends RequestScope, Services {}
 
 /** The service-facing context of a Hono request. */
 export function requestContext(c: Context<AppEnv>): RequestContext {
   return {
-    env: c.env,
-    config: readConfig(c.env),
+    ...c.var.services,
     requestId: c.var.requestId,
     deadline: c.var.deadline,
     waitUntil: (work) => c.executionCtx.waitUntil(work),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { captureLogs, fetchAndSettle, lookup, request, seedLinkedChat, seedToken } from "./helpers";
+import { captureLogs, lookup, request, seedLinkedChat, seedToken, useWorker } from "./helpers";
 
 describe("the app", () => {
   it("answers GET /health with 200 and no authentication", async () => {
@@ -37,6 +37,28 @@ describe("the app", () => {
     const response = await request("/health", { headers: { "X-Request-Id": "<script>" } });
     expect(response.headers.get("X-Request-Id")).not.toBe("<script>");
     expect(response.headers.get("X-Request-Id")).toMatch(/^[\w-]+$/);
+  });
+
+  it("answers HEAD where GET is allowed, with the headers and no body", async () => {
+    const response = await request("/health", { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(response.headers.get("X-Request-Id")).toBeTruthy();
+    expect(await response.text()).toBe("");
+  });
+
+  it.each([
+    ["LOOKUP_TIMEOUT_MS", "soon"],
+    ["CACHE_TTL_SECONDS", "10"],
+    ["MEMORY_CACHE_TTL_MS", "-1"],
+  ] as const)("answers 500 and logs the variable's name when %s is %j", async (name, value) => {
+    const { chatId } = await seedLinkedChat();
+    const token = await seedToken();
+    useWorker({ vars: { [name]: value } });
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "Internal Server Error" });
+    expect(logs).toContain(`invalid configuration: ${name}`);
   });
 
   it.each(["POST", "PUT", "DELETE"])("answers %s /health with 405 and Allow: GET", async (method) => {
@@ -90,29 +112,23 @@ describe("CORS", () => {
   });
 
   it("echoes an origin ALLOWED_ORIGINS names, never a wildcard, never with credentials", async () => {
-    const response = await fetchAndSettle(
-      "/health",
-      { headers: { Origin: ORIGIN } },
-      { ALLOWED_ORIGINS: ORIGIN },
-    );
+    useWorker({ vars: { ALLOWED_ORIGINS: ORIGIN } });
+    const response = await request("/health", { headers: { Origin: ORIGIN } });
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ORIGIN);
     expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
   });
 
   it("answers a preflight from an allowed origin", async () => {
-    const response = await fetchAndSettle(
-      "/api/clients/view?chatId=123@c.us",
-      {
-        method: "OPTIONS",
-        headers: {
-          Origin: ORIGIN,
-          "Access-Control-Request-Method": "GET",
-          "Access-Control-Request-Headers": "authorization",
-        },
+    useWorker({ vars: { ALLOWED_ORIGINS: `https://other.example, ${ORIGIN}` } });
+    const response = await request("/api/clients/view?chatId=123@c.us", {
+      method: "OPTIONS",
+      headers: {
+        Origin: ORIGIN,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
       },
-      { ALLOWED_ORIGINS: `https://other.example, ${ORIGIN}` },
-    );
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(ORIGIN);
     expect(response.headers.get("Access-Control-Allow-Methods")).toContain("GET");
@@ -120,11 +136,8 @@ describe("CORS", () => {
   });
 
   it("gives an origin it does not name no Access-Control headers", async () => {
-    const response = await fetchAndSettle(
-      "/health",
-      { headers: { Origin: "https://evil.example" } },
-      { ALLOWED_ORIGINS: ORIGIN },
-    );
+    useWorker({ vars: { ALLOWED_ORIGINS: ORIGIN } });
+    const response = await request("/health", { headers: { Origin: "https://evil.example" } });
     expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });

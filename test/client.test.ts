@@ -1,10 +1,12 @@
-import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../src/client";
-import { BASE_URL, seedConversation, seedLinkedChat, seedToken, uniqueChatId } from "./helpers";
+import { BASE_URL, seedConversation, seedLinkedChat, seedToken, uniqueChatId, worker } from "./helpers";
 
-// The typed client, talking to the Worker through its own fetch handler.
-const workerFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input, init));
+// The typed client, talking to the test's Worker through its own fetch handler.
+const workerFetch: typeof fetch = (input, init) => {
+  const request = new Request(input, init);
+  return worker().fetch(request.url.slice(BASE_URL.length), request);
+};
 
 let token: string;
 beforeAll(async () => {
@@ -71,5 +73,21 @@ describe("createClient().getClientSession", () => {
       status: 0,
       error: "Network error",
     });
+  });
+
+  it("gives up after timeoutMs and answers Network error, without throwing", async () => {
+    let signal: AbortSignal | undefined;
+    const silent: typeof fetch = (input, init) =>
+      new Promise((_, reject) => {
+        signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
+        signal?.addEventListener("abort", () => reject(signal?.reason));
+      });
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: silent, timeoutMs: 20 });
+    expect(await client.getClientSession("123@c.us")).toEqual({
+      ok: false,
+      status: 0,
+      error: "Network error",
+    });
+    expect(signal?.aborted).toBe(true);
   });
 });

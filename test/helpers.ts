@@ -1,13 +1,21 @@
 /**
  * Seeding and request helpers. Storage is isolated per test file, not per test, so every
- * helper makes rows with fresh ids: no test depends on another's data.
+ * helper makes rows with fresh ids: no test depends on another's data. Requests go to the
+ * running test's own Worker (test/support/worker.ts) and return once the work they started has
+ * ended.
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import { openPrimarySession } from "../src/db/client";
 import { apiTokens, clients, conversation, type TokenScope } from "../src/db/schema";
 import { sha256Hex } from "../src/lib/sha256";
+import { gate, stall } from "./support/stall";
+import { worker } from "./support/worker";
 
-export const BASE_URL = "http://lookup.test";
+export { lookupCacheKey } from "../src/lookup/lookup-kv";
+export { ManualClock } from "./support/manual-clock";
+export { gate, stall } from "./support/stall";
+export { BASE_URL, useWorker, worker } from "./support/worker";
 
 /** A fresh identifier with a readable prefix. */
 export function uniqueId(prefix: string): string {
@@ -66,58 +74,48 @@ export async function seedToken(fields: TokenFields = {}): Promise<string> {
   return token;
 }
 
-/** Sends a request through the Worker's own fetch handler, as a caller would. */
+/** Sends a request to the test's Worker, as a caller would, and waits for the work it started. */
 export function request(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE_URL}${path}`, init));
+  return worker().fetch(path, init);
+}
+
+/** The path and headers of `GET /api/clients/view?chatId=…` with a bearer token. */
+export function lookupRequest(chatId: string, token: string, headers: Record<string, string> = {}) {
+  return [
+    `/api/clients/view?chatId=${encodeURIComponent(chatId)}`,
+    { headers: { Authorization: `Bearer ${token}`, ...headers } },
+  ] as const;
 }
 
 /** `GET /api/clients/view?chatId=…` with a bearer token. */
 export function lookup(chatId: string, token: string, headers: Record<string, string> = {}) {
-  return request(`/api/clients/view?chatId=${encodeURIComponent(chatId)}`, {
-    headers: { Authorization: `Bearer ${token}`, ...headers },
-  });
+  return request(...lookupRequest(chatId, token, headers));
 }
 
-/** The JSON body of a response. */
-export async function body(response: Response): Promise<unknown> {
-  return response.json();
+/** The path and options of a write with a JSON body (a string body is sent as is). */
+export function writeRequest(method: "PUT" | "DELETE", path: string, token: string, body?: unknown) {
+  return [
+    path,
+    {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    },
+  ] as const;
 }
 
-/**
- * Sends a request straight to the app with an execution context of the test's own, and waits
- * for the work it left running (cache writes through `waitUntil`) before returning.
- * `vars` overrides variables for this request only (e.g. `MEMORY_CACHE_TTL_MS: "0"`).
- */
-export async function fetchAndSettle(
-  path: string,
-  init: RequestInit = {},
-  vars: Partial<Record<"MEMORY_CACHE_TTL_MS" | "CACHE_TTL_SECONDS" | "ALLOWED_ORIGINS", string>> = {},
-): Promise<Response> {
-  const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
-  const { default: app } = await import("../src/index");
-  const context = createExecutionContext();
-  const bindings = Object.keys(vars).length === 0 ? env : { ...env, ...vars };
-  const response = await app.fetch(new Request(`${BASE_URL}${path}`, init), bindings, context);
-  await waitOnExecutionContext(context);
-  return response;
+/** A write request with a JSON body (a string body is sent as is). */
+export function write(method: "PUT" | "DELETE", path: string, token: string, body?: unknown) {
+  return request(...writeRequest(method, path, token, body));
 }
 
-/** A lookup through {@link fetchAndSettle}. */
-export function lookupAndSettle(
-  chatId: string,
-  token: string,
-  vars: Parameters<typeof fetchAndSettle>[2] = {},
-): Promise<Response> {
-  return fetchAndSettle(
-    `/api/clients/view?chatId=${encodeURIComponent(chatId)}`,
-    { headers: { Authorization: `Bearer ${token}` } },
-    vars,
-  );
+/** The cache tier a lookup's `Server-Timing` names. */
+export function tierOf(response: Response): string | undefined {
+  return /tier;desc="(\w+)"/.exec(response.headers.get("Server-Timing") ?? "")?.[1];
 }
 
 /** What `run` answered, and the log lines written through console while it ran, as text. */
 export async function captureLogs<T>(run: () => Promise<T>): Promise<{ result: T; logs: string }> {
-  const { vi } = await import("vitest");
   const lines: string[] = [];
   const spies = (["log", "info", "warn", "error"] as const).map((level) =>
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -131,25 +129,27 @@ export async function captureLogs<T>(run: () => Promise<T>): Promise<{ result: T
   }
 }
 
+/** What a broken statement does instead of running: it throws, or hangs ({@link stall}). */
 type StatementBehaviour = () => Promise<never>;
+
+type Prepare = (sql: string) => D1PreparedStatement;
 
 /**
  * Watches D1 through every door the app may use (`prepare`, `batch`, `withSession`): returns
  * the SQL of each statement prepared from now on. `breakOn` makes statements that mention the
  * table answer as `behaviour` does (throw, hang) instead of running.
  */
-export async function watchD1(breakOn?: {
+export function watchD1(breakOn?: {
   table: string;
   behaviour: StatementBehaviour;
   /** How many statements to break; every one when absent. */
   times?: number;
-}): Promise<string[]> {
-  const { vi } = await import("vitest");
+}): string[] {
   const prepared: string[] = [];
   let toBreak = breakOn?.times ?? Number.POSITIVE_INFINITY;
-  const prepareOn = (target: Pick<D1Database, "prepare">) => {
-    const original = target.prepare.bind(target);
-    return (sql: string): D1PreparedStatement => {
+  const brokenStatements = new WeakSet<object>();
+  const prepareOn = (original: Prepare): Prepare => {
+    return (sql) => {
       prepared.push(sql);
       if (breakOn === undefined || toBreak <= 0 || !sql.includes(`"${breakOn.table}"`)) return original(sql);
       toBreak--;
@@ -165,38 +165,116 @@ export async function watchD1(breakOn?: {
     };
   };
   // A batch holding a broken statement fails as a whole, as a D1 batch (one transaction) does.
-  const batchOn = (target: Pick<D1Database, "batch">) => {
-    const original = target.batch.bind(target);
+  const batchOn = (original: D1Database["batch"]) => {
     return <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> =>
       statements.some((statement) => brokenStatements.has(statement))
         ? (breakOn?.behaviour() ?? original<T>(statements))
         : original<T>(statements);
   };
-  const brokenStatements = new WeakSet<object>();
-  vi.spyOn(env.DB, "prepare").mockImplementation(prepareOn(env.DB));
-  vi.spyOn(env.DB, "batch").mockImplementation(batchOn(env.DB));
+  vi.spyOn(env.DB, "prepare").mockImplementation(prepareOn(env.DB.prepare.bind(env.DB)));
+  vi.spyOn(env.DB, "batch").mockImplementation(batchOn(env.DB.batch.bind(env.DB)));
   const withSession = env.DB.withSession.bind(env.DB);
   vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
     const session = withSession(constraint);
     return {
-      prepare: prepareOn(session),
-      batch: batchOn(session),
+      prepare: prepareOn(session.prepare.bind(session)),
+      batch: batchOn(session.batch.bind(session)),
       getBookmark: session.getBookmark.bind(session),
     } as D1DatabaseSession;
   });
   return prepared;
 }
 
-/** A write request with a JSON body (a string body is sent as is). */
-export function write(
-  method: "PUT" | "DELETE",
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<Response> {
-  return request(path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+/**
+ * Makes the next `times` statements that mention `table` hang until the test ends; `reached`
+ * resolves when the first of them is run: the barrier after which a deadline can be stepped past.
+ */
+export function hangD1(table: string, times = Number.POSITIVE_INFINITY): { reached: Promise<void> } {
+  const first = gate();
+  watchD1({
+    table,
+    times,
+    behaviour: () => {
+      first.release();
+      return stall();
+    },
   });
+  return { reached: first.opened };
+}
+
+/**
+ * Holds the answer of the next D1 batch (a multi-row write): it runs at once, but its result
+ * comes back only on `release()` (or when the test ends). `reached` resolves when it has run.
+ */
+export function holdNextBatch(): { reached: Promise<void>; release(): void } {
+  const reached = gate();
+  const held = gate();
+  const withSession = env.DB.withSession.bind(env.DB);
+  const spy = vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
+    const session = withSession(constraint);
+    return {
+      prepare: session.prepare.bind(session),
+      batch: async <T>(statements: D1PreparedStatement[]) => {
+        spy.mockRestore();
+        const results = await session.batch<T>(statements);
+        reached.release();
+        await held.opened;
+        return results;
+      },
+      getBookmark: session.getBookmark.bind(session),
+    } as D1DatabaseSession;
+  });
+  return { reached: reached.opened, release: held.release };
+}
+
+/**
+ * Holds the answer of the next D1 statement that `matches`: it runs at once, but its result comes
+ * back only on `release()` (or when the test ends). `reached` resolves when it has run.
+ */
+export function holdNextStatement(matches: (sql: string) => boolean): {
+  reached: Promise<void>;
+  release(): void;
+} {
+  const reached = gate();
+  const held = gate();
+  const withSession = env.DB.withSession.bind(env.DB);
+  const spy = vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
+    const session = withSession(constraint);
+    const hold = (statement: D1PreparedStatement): D1PreparedStatement =>
+      new Proxy(statement, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== "function") return value;
+          if (property === "bind") return (...args: unknown[]) => hold(value.apply(target, args));
+          return async (...args: unknown[]) => {
+            const result = await value.apply(target, args);
+            reached.release();
+            await held.opened;
+            return result;
+          };
+        },
+      });
+    return {
+      prepare: (sql: string) => {
+        const statement = session.prepare(sql);
+        if (!matches(sql)) return statement;
+        spy.mockRestore();
+        return hold(statement);
+      },
+      batch: session.batch.bind(session),
+      getBookmark: session.getBookmark.bind(session),
+    } as D1DatabaseSession;
+  });
+  return { reached: reached.opened, release: held.release };
+}
+
+/** Makes every KV `method` call hang until the test ends; `reached` resolves at the first. */
+export function hangKv(method: "get" | "put" | "delete"): { reached: Promise<void> } {
+  const first = gate();
+  const hang = () => {
+    first.release();
+    return stall();
+  };
+  vi.spyOn(env.CACHE, method).mockImplementation(hang as never);
+  return { reached: first.opened };
 }

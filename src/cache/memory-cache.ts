@@ -3,6 +3,8 @@
  * recently used ones are dropped beyond a bound on entries and on bytes, so memory stays flat
  * whatever callers send.
  */
+import type { Clock } from "../lib/clock";
+
 export interface MemoryCacheOptions {
   /** How many entries are kept at most. */
   maxEntries: number;
@@ -10,6 +12,8 @@ export interface MemoryCacheOptions {
   maxBytes: number;
   /** The approximate size of a value in bytes. */
   sizeOf: (value: unknown) => number;
+  /** What expiry is measured against. */
+  clock: Clock;
 }
 
 interface Entry<V> {
@@ -32,7 +36,7 @@ export class MemoryCache<V> {
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= Date.now()) {
+    if (entry.expiresAt <= this.#options.clock.now()) {
       this.delete(key);
       return undefined;
     }
@@ -48,7 +52,7 @@ export class MemoryCache<V> {
     if (ttlMs <= 0) return;
     const bytes = key.length * 2 + this.#options.sizeOf(value);
     if (bytes > this.#options.maxBytes) return;
-    this.#entries.set(key, { value, expiresAt: Date.now() + ttlMs, bytes });
+    this.#entries.set(key, { value, expiresAt: this.#options.clock.now() + ttlMs, bytes });
     this.#bytes += bytes;
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= this.#options.maxEntries && this.#bytes <= this.#options.maxBytes) break;

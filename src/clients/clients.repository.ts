@@ -1,53 +1,7 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { clients, conversation } from "../db/schema";
-import type { ChatLookup, ClientSession } from "./chat-lookup";
-
-/**
- * Resolves a canonical chat id to its client and session in one query: a `LEFT JOIN` keeps the
- * conversation row when its client is missing, which tells the two "not found" cases apart.
- */
-export async function findSessionByChatId(db: Database, chatId: string): Promise<ChatLookup> {
-  const row = await db
-    .select({ clientId: clients.id, sessionId: clients.sessionId })
-    .from(conversation)
-    .leftJoin(clients, eq(conversation.clientId, clients.id))
-    .where(eq(conversation.chatId, chatId))
-    .get();
-  if (row === undefined) return { status: "conversation-not-found" };
-  if (row.clientId === null || row.sessionId === null) return { status: "client-not-found" };
-  return { status: "found", record: { id: row.clientId, session_id: row.sessionId } };
-}
-
-// D1 binds at most 100 parameters per query.
-const CHATS_PER_QUERY = 90;
-
-/**
- * What the lookups of several canonical chat ids answer, read in as few queries as D1 allows.
- * A chat with no conversation is absent from the map.
- */
-export async function findSessionsByChatIds(
-  db: Database,
-  chatIds: readonly string[],
-): Promise<Map<string, ChatLookup>> {
-  const answers = new Map<string, ChatLookup>();
-  for (let start = 0; start < chatIds.length; start += CHATS_PER_QUERY) {
-    const rows = await db
-      .select({ chatId: conversation.chatId, clientId: clients.id, sessionId: clients.sessionId })
-      .from(conversation)
-      .leftJoin(clients, eq(conversation.clientId, clients.id))
-      .where(inArray(conversation.chatId, chatIds.slice(start, start + CHATS_PER_QUERY)));
-    for (const row of rows) {
-      answers.set(
-        row.chatId,
-        row.clientId === null || row.sessionId === null
-          ? { status: "client-not-found" }
-          : { status: "found", record: { id: row.clientId, session_id: row.sessionId } },
-      );
-    }
-  }
-  return answers;
-}
+import type { ClientSession } from "../domain/chat-lookup";
 
 /** The fields a write may set on a client; private fields left `undefined` keep their value. */
 export interface ClientFields {

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter } from "../app";
+import { clientSessionResponseSchema } from "../domain/client";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
@@ -13,55 +13,12 @@ import {
   successResponseSchema,
 } from "../openapi";
 import { requestContext } from "../request-context";
-import {
-  clientIdParamsSchema,
-  clientSessionResponseSchema,
-  putClientBodySchema,
-  viewClientQuerySchema,
-} from "./clients.schemas";
-import { lookupChat, putClient, removeClient, visibleAnswer } from "./clients.service";
+import { createRouter } from "../router";
+import { clientIdParamsSchema, putClientBodySchema } from "./clients.schemas";
+import { putClient, removeClient } from "./clients.service";
 
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
-
-const viewClientRoute = createRoute({
-  method: "get",
-  path: "/view",
-  tags: ["Lookup"],
-  summary: "Find the client and WhatsApp session of a chat",
-  description:
-    "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
-    "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
-    "`x-d1-bookmark` to read your own write from any replica.",
-  security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:read"), limitPerToken] as const,
-  request: { query: viewClientQuerySchema },
-  responses: {
-    200: jsonResponse(
-      "The chat's client and the session that serves it.",
-      clientSessionResponseSchema,
-      EXAMPLE,
-      {
-        "Server-Timing": {
-          description:
-            'The tier that answered and the storage time: `tier;desc="memory|kv|d1", storage;dur=<ms>`.',
-          schema: { type: "string" },
-        },
-        ...BOOKMARK_HEADER,
-      },
-    ),
-    400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
-      ErrorMessage.chatIdRequired,
-      ErrorMessage.chatIdInvalid,
-    ]),
-    404: errorResponse(
-      "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
-        "the conversation has no client (`Client not found`).",
-      [ErrorMessage.conversationNotFound, ErrorMessage.clientNotFound],
-    ),
-    ...protectedRouteErrors("clients:read", "GET"),
-  },
-});
 
 const putClientRoute = createRoute({
   method: "put",
@@ -118,38 +75,12 @@ const deleteClientRoute = createRoute({
   },
 });
 
-/** Whether the caller asked to skip every cache (`Cache-Control: no-cache`). */
-function wantsFreshAnswer(cacheControl: string | undefined): boolean {
-  return (cacheControl ?? "")
-    .toLowerCase()
-    .split(",")
-    .some((directive) => directive.trim() === "no-cache");
-}
-
-const router = createRouter();
-router.all("/view", allowMethods("GET"));
-
-/** `/api/clients`: the lookup, and the writes that keep clients. */
-export const clientsRoutes = router
-  .openapi(viewClientRoute, async (c) => {
-    const { chatId } = c.req.valid("query");
-    const result = await lookupChat(requestContext(c), chatId, {
-      fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
-      bookmark: c.req.header("x-d1-bookmark") ?? null,
-    });
-    c.set("cacheTier", result.tier);
-    // Which tier answered would tell a session-limited token that a hidden chat exists.
-    if (c.var.token.sessions === null) {
-      c.header("Server-Timing", `tier;desc="${result.tier}", storage;dur=${result.storageMs}`);
-      if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
-    }
-    const record = visibleAnswer(result.lookup, c.var.token.sessions);
-    return c.json({ success: true as const, record }, 200);
-  })
+/** `/api/clients/{id}`: the writes that keep clients. */
+export const clientsRoutes = createRouter()
   .openapi(putClientRoute, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { record, bookmark } = await putClient(requestContext(c), id, {
+    const { result: record, bookmark } = await putClient(requestContext(c), id, {
       sessionId: body.session_id,
       name: body.name,
       phone: body.phone,

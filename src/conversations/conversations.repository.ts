@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { ChatLookup } from "../clients/chat-lookup";
 import type { Database } from "../db/client";
 import { isForeignKeyViolation } from "../db/d1-errors";
 import { clients, conversation } from "../db/schema";
+import type { ChatLookup } from "../domain/chat-lookup";
 
 /**
  * Creates or updates the conversation of a canonical chat id, linking it to `clientId` (or

@@ -1,5 +1,4 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter } from "../app";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
@@ -13,6 +12,7 @@ import {
   successResponseSchema,
 } from "../openapi";
 import { requestContext } from "../request-context";
+import { createRouter } from "../router";
 import {
   chatIdParamsSchema,
   conversationResponseSchema,

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { CHAT_ID_MAX_LENGTH, chatIdSchema } from "../chat-id";
-import { clientIdSchema } from "../clients/clients.schemas";
+import { CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
+import { clientIdSchema } from "../domain/client";
 
 /** The `{chatId}` path parameter of the conversation routes, canonicalised. */
 export const chatIdParamsSchema = z.object({

@@ -1,8 +1,4 @@
-import { writeAndRefresh } from "../cache/lookup-cache";
-import type { ChatLookup } from "../clients/chat-lookup";
-import { currentAnswersFromPrimary } from "../clients/clients.service";
-import { openPrimarySession } from "../db/client";
-import { withTransientRetries } from "../db/retry";
+import { CONVERSATION_NOT_FOUND } from "../domain/chat-lookup";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import { deleteConversation, upsertConversation } from "./conversations.repository";
@@ -20,21 +16,13 @@ export async function putConversation(
   chatId: string,
   clientId: string | null,
 ): Promise<{ bookmark: string | null }> {
-  const session = openPrimarySession(context.env.DB);
-  const write = withTransientRetries(
-    () => upsertConversation(session.db, chatId, clientId),
-    context.deadline,
-    context.requestId,
-  ).then((lookup) => ({
-    result: lookup !== null,
-    changes: lookup === null ? [] : [{ chatId, lookup }],
-    bookmark: session.bookmark(),
-  }));
-  const { result: linked, bookmark } = await writeAndRefresh(
-    context,
-    write,
-    currentAnswersFromPrimary(context),
-  );
+  const { result: linked, bookmark } = await context.lookups.commit(context, {
+    idempotent: true,
+    run: async (db) => {
+      const lookup = await upsertConversation(db, chatId, clientId);
+      return { result: lookup !== null, changes: lookup === null ? [] : [{ chatId, lookup }] };
+    },
+  });
   if (!linked) throw new ApiError(404, ErrorMessage.clientNotFound);
   return { bookmark };
 }
@@ -50,18 +38,13 @@ export async function removeConversation(
   context: RequestContext,
   chatId: string,
 ): Promise<{ bookmark: string | null }> {
-  const session = openPrimarySession(context.env.DB);
-  const gone: ChatLookup = { status: "conversation-not-found" };
-  const write = deleteConversation(session.db, chatId).then((deleted) => ({
-    result: deleted,
-    changes: [{ chatId, lookup: gone }],
-    bookmark: session.bookmark(),
-  }));
-  const { result: existed, bookmark } = await writeAndRefresh(
-    context,
-    write,
-    currentAnswersFromPrimary(context),
-  );
+  const { result: existed, bookmark } = await context.lookups.commit(context, {
+    idempotent: false,
+    run: async (db) => ({
+      result: await deleteConversation(db, chatId),
+      changes: [{ chatId, lookup: CONVERSATION_NOT_FOUND }],
+    }),
+  });
   if (!existed) throw new ApiError(404, ErrorMessage.conversationNotFound);
   return { bookmark };
 }

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
 import { ApiError, ErrorMessage } from "../errors";
+import type { AppEnv } from "../request-context";
 
 /**
  * Answers 405 with `Allow` to any method but `methods` on a path; the allowed ones (and HEAD

@@ -1,29 +1,12 @@
 import { createMiddleware } from "hono/factory";
-import { type AuthenticatedToken, findTokenByHash } from "../auth/token.repository";
-import { jsonSize, MemoryCache } from "../cache/memory-cache";
-import { SingleFlight } from "../cache/single-flight";
-import { openReadSession } from "../db/client";
-import { withTransientRetries } from "../db/retry";
 import type { TokenScope } from "../db/schema";
-import { type AppEnv, readConfig } from "../env";
 import { ApiError, ErrorMessage } from "../errors";
-import { beforeDeadline } from "../lib/deadline";
 import { sha256Hex } from "../lib/sha256";
+import type { AppEnv } from "../request-context";
 
 const REALM = 'Bearer realm="clients-api"';
 // RFC 6750 b64token, bounded so that no caller makes us hash megabytes.
 const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]{1,512}=*$/;
-
-/**
- * Tokens seen recently, by hash (`null`: no such token). A revoked token must stop working
- * within 60 s, so an entry lives 30 s: a hot token costs no storage round trip.
- */
-const TOKEN_CACHE_TTL_MS = 30_000;
-const tokensByHash = new MemoryCache<AuthenticatedToken | null>({
-  maxEntries: 10_000,
-  maxBytes: 4 * 1024 * 1024,
-  sizeOf: jsonSize,
-});
 
 function unauthorized(tokenPresented: boolean): ApiError {
   const challenge = tokenPresented ? `${REALM}, error="invalid_token"` : REALM;
@@ -39,30 +22,6 @@ function presentedToken(header: string | undefined): string | null {
   if (scheme.toLowerCase() !== "bearer") return null;
   const token = rest.join(" ").trim();
   return token === "" ? null : token;
-}
-
-/** Token checks running now, by hash: when a hot token's entry expires, one query refreshes it. */
-const tokenLoads = new SingleFlight<AuthenticatedToken | null>();
-
-async function findToken(env: Env, tokenHash: string, deadline: number): Promise<AuthenticatedToken | null> {
-  const cached = tokensByHash.get(tokenHash);
-  if (cached !== undefined) return cached;
-  const load = tokenLoads.run(
-    tokenHash,
-    // Bounded by the deadline of the request that starts it, so the shared load always ends.
-    () =>
-      beforeDeadline(
-        (async () => {
-          const { db } = openReadSession(env.DB, null);
-          const token = await withTransientRetries(() => findTokenByHash(db, tokenHash), deadline);
-          tokensByHash.set(tokenHash, token, TOKEN_CACHE_TTL_MS);
-          return token;
-        })(),
-        deadline,
-      ),
-    readConfig(env).lookupTimeoutMs,
-  );
-  return beforeDeadline(load, deadline);
 }
 
 /**
@@ -84,8 +43,9 @@ export function requireScope(scope: TokenScope) {
     if (!TOKEN_SYNTAX.test(presented)) throw unauthorized(true);
 
     const tokenHash = await sha256Hex(presented);
-    const token = await findToken(c.env, tokenHash, c.var.deadline);
-    const now = Date.now();
+    const { tokens, clock } = c.var.services;
+    const token = await tokens.find({ requestId: c.var.requestId, deadline: c.var.deadline }, tokenHash);
+    const now = clock.now();
     if (token === null || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now)) {
       throw unauthorized(true);
     }

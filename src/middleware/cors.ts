@@ -1,6 +1,6 @@
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import { type AppEnv, readConfig } from "../env";
+import type { AppEnv } from "../request-context";
 
 const corsFor = new Map<string, ReturnType<typeof cors>>();
 
@@ -10,7 +10,7 @@ const corsFor = new Map<string, ReturnType<typeof cors>>();
  * allowed: the bearer token travels in a header the page sets itself.
  */
 export const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
-  const origins = readConfig(c.env).allowedOrigins;
+  const origins = c.var.services.config.allowedOrigins;
   if (origins.length === 0) return next();
   const key = origins.join(",");
   let middleware = corsFor.get(key);

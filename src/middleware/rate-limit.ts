@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import { type AppEnv, readConfig } from "../env";
 import { ApiError, ErrorMessage } from "../errors";
 import { OVER_BUDGET, withinBudget } from "../lib/deadline";
 import { describeError, logEvent } from "../lib/log";
+import type { AppEnv } from "../request-context";
 
 // The limiter answers from the location's own counters; if it is slow or failing, the request
 // goes on: a broken limiter must not take the lookup down with it.
@@ -23,12 +23,13 @@ export const limitPerToken = createMiddleware<AppEnv>(async (c, next) => {
       const outcome = await withinBudget(
         limiter.limit({ key: `token:${c.var.tokenHash.slice(0, 32)}` }),
         LIMITER_BUDGET_MS,
+        c.var.services.clock,
       );
       if (outcome === OVER_BUDGET) {
         logEvent("warn", "rate_limit.timeout", { requestId: c.var.requestId });
       } else if (!outcome.success) {
         throw new ApiError(429, ErrorMessage.tooManyRequests, {
-          headers: { "Retry-After": String(readConfig(c.env).rateLimitPeriodSeconds) },
+          headers: { "Retry-After": String(c.var.services.config.rateLimitPeriodSeconds) },
         });
       }
     } catch (error) {

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
-import type { AppEnv } from "../env";
 import { logEvent } from "../lib/log";
+import type { AppEnv } from "../request-context";
 
 /**
  * One structured log line per request: request id, method, route pattern (never the path

@@ -1,26 +1,24 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { jsonSize, MemoryCache } from "../../src/cache/memory-cache";
+import { ManualClock } from "../helpers";
 
-function cache(bounds: { maxEntries?: number; maxBytes?: number } = {}) {
+function cache(bounds: { maxEntries?: number; maxBytes?: number } = {}, clock = new ManualClock()) {
   return new MemoryCache<string>({
     maxEntries: bounds.maxEntries ?? 100,
     maxBytes: bounds.maxBytes ?? 1_000_000,
     sizeOf: jsonSize,
+    clock,
   });
 }
 
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 describe("MemoryCache", () => {
-  it("serves an entry until its TTL has passed", () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    const memory = cache();
+  it("serves an entry until its TTL has passed", async () => {
+    const clock = new ManualClock();
+    const memory = cache({}, clock);
     memory.set("a", "1", 1000);
-    vi.setSystemTime(Date.now() + 999);
+    await clock.advance(999);
     expect(memory.get("a")).toBe("1");
-    vi.setSystemTime(Date.now() + 1);
+    await clock.advance(1);
     expect(memory.get("a")).toBeUndefined();
     expect(memory.usage).toEqual({ entries: 0, bytes: 0 });
   });

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lookupCacheKey } from "../../src/cache/lookup-cache";
 import {
   lookup,
+  lookupCacheKey,
   request,
   seedClient,
   seedConversation,

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
-import { lookupCacheKey } from "../../src/cache/lookup-cache";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   lookup,
+  lookupCacheKey,
   request,
   seedClient,
   seedConversation,
@@ -173,7 +173,6 @@ describe("reading your own writes", () => {
     const bookmark = written.headers.get("x-d1-bookmark") ?? "";
     expect(bookmark).not.toBe("");
 
-    const { vi } = await import("vitest");
     const withSession = vi.spyOn(env.DB, "withSession");
     const response = await request(`/api/clients/view?chatId=${chatId}`, {
       headers: { Authorization: `Bearer ${reader}`, "Cache-Control": "no-cache", "x-d1-bookmark": bookmark },
@@ -184,6 +183,17 @@ describe("reading your own writes", () => {
     });
     expect(withSession).toHaveBeenCalledWith(bookmark);
     expect(response.headers.get("x-d1-bookmark")).toBeTruthy();
-    withSession.mockRestore();
+  });
+
+  it("ignores a malformed bookmark: the read goes to any replica, and answers", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const withSession = vi.spyOn(env.DB, "withSession");
+    const response = await lookup(chatId, reader, {
+      "Cache-Control": "no-cache",
+      "x-d1-bookmark": "not a bookmark",
+    });
+    expect(await response.json()).toEqual({ success: true, record });
+    expect(withSession).not.toHaveBeenCalledWith("not a bookmark");
+    expect(withSession).toHaveBeenCalledWith("first-unconstrained");
   });
 });

@@ -28,7 +28,7 @@ describe("retries of transient D1 errors", () => {
 
   it("retries a lookup that met a transient error, and answers", async () => {
     const { chatId, record } = await seedLinkedChat();
-    const statements = await watchD1({
+    const statements = watchD1({
       table: "conversation",
       times: 2,
       behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
@@ -42,7 +42,7 @@ describe("retries of transient D1 errors", () => {
 
   it("does not retry an error that is not transient", async () => {
     const { chatId } = await seedLinkedChat();
-    const statements = await watchD1({
+    const statements = watchD1({
       table: "conversation",
       times: 1,
       behaviour: () => Promise.reject(new Error("D1_ERROR: no such column: session_id")),
@@ -54,7 +54,7 @@ describe("retries of transient D1 errors", () => {
 
   it("gives up after a few attempts and answers 500", async () => {
     const { chatId } = await seedLinkedChat();
-    const statements = await watchD1({
+    const statements = watchD1({
       table: "conversation",
       behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
     });
@@ -66,7 +66,7 @@ describe("retries of transient D1 errors", () => {
 
   it("retries an idempotent write (PUT) that met a transient error", async () => {
     const writer = await seedToken({ scopes: ["clients:write"] });
-    await watchD1({
+    watchD1({
       table: "clients",
       times: 1,
       behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
@@ -78,5 +78,21 @@ describe("retries of transient D1 errors", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true, record: { id, session_id: "s-1" } });
     expect(logs).toContain('"event":"d1.retry"');
+  });
+
+  it("does not retry a DELETE: a retry after a lost reply would answer 404 for a delete that happened", async () => {
+    const writer = await seedToken({ scopes: ["clients:write"] });
+    const { chatId } = await seedLinkedChat();
+    const statements = watchD1({
+      table: "conversation",
+      times: 1,
+      behaviour: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
+    });
+    const { result: response, logs } = await captureLogs(() =>
+      write("DELETE", `/api/conversations/${chatId}`, writer),
+    );
+    expect(response.status).toBe(500);
+    expect(statements.filter((sql) => sql.startsWith("delete"))).toHaveLength(1);
+    expect(logs).not.toContain('"event":"d1.retry"');
   });
 });

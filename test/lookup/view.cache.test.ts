@@ -1,45 +1,43 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { lookupCacheKey } from "../../src/cache/lookup-cache";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   captureLogs,
-  fetchAndSettle,
+  hangKv,
   lookup,
-  lookupAndSettle,
+  lookupCacheKey,
+  lookupRequest,
+  ManualClock,
   seedLinkedChat,
   seedToken,
+  tierOf,
   uniqueChatId,
+  useWorker,
   watchD1,
 } from "../helpers";
 
-const MEMORY_OFF = { MEMORY_CACHE_TTL_MS: "0" };
+const MEMORY_OFF = { vars: { MEMORY_CACHE_TTL_MS: "0" } };
 
 let token: string;
 beforeAll(async () => {
   token = await seedToken();
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-function tierOf(response: Response): string | undefined {
-  return /tier;desc="(\w+)"/.exec(response.headers.get("Server-Timing") ?? "")?.[1];
-}
+const conversationReads = (statements: string[]) =>
+  statements.filter((sql) => sql.includes('"conversation"'));
 
 describe("the cache tiers of the lookup", () => {
   it("answers a first lookup from D1 and says so in Server-Timing", async () => {
     const { chatId } = await seedLinkedChat();
-    const response = await lookupAndSettle(chatId, token);
+    const response = await lookup(chatId, token);
     expect(response.status).toBe(200);
     expect(response.headers.get("Server-Timing")).toMatch(/^tier;desc="d1", storage;dur=\d+(\.\d+)?$/);
   });
 
   it("answers a hot lookup from memory, touching neither D1 nor KV", async () => {
     const { chatId, record } = await seedLinkedChat();
-    await lookupAndSettle(chatId, token);
+    await lookup(chatId, token);
 
-    const statements = await watchD1();
+    const statements = watchD1();
     const kvGet = vi.spyOn(env.CACHE, "get");
     const response = await lookup(chatId, token);
     expect(await response.json()).toEqual({ success: true, record });
@@ -51,78 +49,88 @@ describe("the cache tiers of the lookup", () => {
   it("stores a found answer in KV under a key that carries no chat id, for CACHE_TTL_SECONDS", async () => {
     const { chatId, record } = await seedLinkedChat();
     const put = vi.spyOn(env.CACHE, "put");
-    expect((await lookupAndSettle(chatId, token)).status).toBe(200);
+    expect((await lookup(chatId, token)).status).toBe(200);
 
     const key = await lookupCacheKey(chatId);
     expect(key).toMatch(/^lookup:v1:[0-9a-f]{64}$/);
     expect(key).not.toContain(chatId.split("@")[0]);
     expect(await env.CACHE.get(key, "json")).toEqual(record);
-    expect(put).toHaveBeenCalledWith(key, JSON.stringify(record), { expirationTtl: 300 });
+    expect(put).toHaveBeenCalledExactlyOnceWith(key, JSON.stringify(record), { expirationTtl: 300 });
   });
 
   it("answers from KV without touching D1 when this instance does not remember the chat", async () => {
+    useWorker(MEMORY_OFF);
     const { chatId, record } = await seedLinkedChat();
-    await lookupAndSettle(chatId, token, MEMORY_OFF);
+    await lookup(chatId, token);
 
-    const statements = await watchD1();
-    const response = await lookupAndSettle(chatId, token, MEMORY_OFF);
+    const statements = watchD1();
+    const response = await lookup(chatId, token);
     expect(await response.json()).toEqual({ success: true, record });
     expect(tierOf(response)).toBe("kv");
     expect(statements).toEqual([]);
   });
 
+  it("reads KV again once the memory entry is older than MEMORY_CACHE_TTL_MS", async () => {
+    const clock = new ManualClock();
+    useWorker({ clock });
+    const { chatId } = await seedLinkedChat();
+    await lookup(chatId, token);
+    await clock.advance(4999);
+    expect(tierOf(await lookup(chatId, token))).toBe("memory");
+    await clock.advance(1);
+    expect(tierOf(await lookup(chatId, token))).toBe("kv");
+  });
+
   it("keys every tier by the canonical chat id, so every spelling shares one entry", async () => {
     const { chatId, record } = await seedLinkedChat();
-    await lookupAndSettle(chatId, token);
+    await lookup(chatId, token);
 
-    const statements = await watchD1();
+    const statements = watchD1();
     const baileys = chatId.replace("@c.us", ":3@s.whatsapp.net");
-    expect(await (await lookupAndSettle(baileys, token, MEMORY_OFF)).json()).toEqual({
-      success: true,
-      record,
-    });
     expect(await (await lookup(baileys, token)).json()).toEqual({ success: true, record });
-    expect(statements).toEqual([]);
+    useWorker(MEMORY_OFF);
+    expect(await (await lookup(baileys, token)).json()).toEqual({ success: true, record });
+    expect(conversationReads(statements)).toEqual([]);
   });
 
   it("does not put not-found answers in KV", async () => {
     const chatId = uniqueChatId();
-    expect((await lookupAndSettle(chatId, token)).status).toBe(404);
+    const put = vi.spyOn(env.CACHE, "put");
+    expect((await lookup(chatId, token)).status).toBe(404);
+    expect(put).not.toHaveBeenCalled();
     expect(await env.CACHE.get(await lookupCacheKey(chatId))).toBeNull();
   });
 
   it("remembers Conversation not found for a moment, so a flood of one unknown chat costs one query", async () => {
     const chatId = uniqueChatId();
-    const statements = await watchD1();
+    const statements = watchD1();
     const responses = await Promise.all(Array.from({ length: 20 }, () => lookup(chatId, token)));
     for (const response of responses) {
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ error: "Conversation not found" });
     }
     expect((await lookup(chatId, token)).status).toBe(404);
-    expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(1);
+    expect(conversationReads(statements)).toHaveLength(1);
   });
 
   it("shares one load among concurrent misses of the same chat", async () => {
     const { chatId, record } = await seedLinkedChat();
-    const statements = await watchD1();
+    const statements = watchD1();
     const kvGet = vi.spyOn(env.CACHE, "get");
     const responses = await Promise.all(Array.from({ length: 10 }, () => lookup(chatId, token)));
     for (const response of responses) expect(await response.json()).toEqual({ success: true, record });
-    expect(statements.filter((sql) => sql.includes('"conversation"'))).toHaveLength(1);
+    expect(conversationReads(statements)).toHaveLength(1);
     expect(kvGet).toHaveBeenCalledTimes(1);
   });
 
   it("skips every tier for Cache-Control: no-cache, reads D1 and refreshes the caches", async () => {
     const { chatId, record } = await seedLinkedChat();
-    await lookupAndSettle(chatId, token);
+    await lookup(chatId, token);
     // Change the row behind the caches' back, as another system writing to D1 would.
     await env.DB.prepare("UPDATE clients SET session_id = 'moved' WHERE id = ?").bind(record.id).run();
     expect(await (await lookup(chatId, token)).json()).toEqual({ success: true, record });
 
-    const fresh = await fetchAndSettle(`/api/clients/view?chatId=${chatId}`, {
-      headers: { Authorization: `Bearer ${token}`, "Cache-Control": "no-cache" },
-    });
+    const fresh = await lookup(chatId, token, { "Cache-Control": "no-cache" });
     const moved = { success: true, record: { ...record, session_id: "moved" } };
     expect(tierOf(fresh)).toBe("d1");
     expect(await fresh.json()).toEqual(moved);
@@ -131,13 +139,18 @@ describe("the cache tiers of the lookup", () => {
   });
 
   it("treats a malformed KV entry as a miss and answers from D1", async () => {
+    useWorker(MEMORY_OFF);
     const { chatId, record } = await seedLinkedChat();
     await env.CACHE.put(await lookupCacheKey(chatId), JSON.stringify({ id: 42 }));
-    const response = await lookupAndSettle(chatId, token, MEMORY_OFF);
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
     expect(await response.json()).toEqual({ success: true, record });
+    expect(tierOf(response)).toBe("d1");
+    expect(logs).toContain('"event":"cache.malformed_entry"');
     expect(await env.CACHE.get(await lookupCacheKey(chatId), "json")).toEqual(record);
   });
+});
 
+describe("the lookup when KV misbehaves", () => {
   it("answers from D1 and logs, without the chat id, when KV get throws", async () => {
     const { chatId, record } = await seedLinkedChat();
     vi.spyOn(env.CACHE, "get").mockRejectedValue(new Error("KV GET failed: 503 Service Unavailable"));
@@ -151,32 +164,49 @@ describe("the cache tiers of the lookup", () => {
   it("still answers, and logs without the chat id, when KV put throws", async () => {
     const { chatId, record } = await seedLinkedChat();
     vi.spyOn(env.CACHE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
-    const { result: response, logs } = await captureLogs(() => lookupAndSettle(chatId, token));
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true, record });
     expect(logs).toContain('"event":"cache.write_failed"');
     expect(logs).not.toContain(chatId.split("@")[0]);
   });
 
-  it("treats a KV read that hangs as a miss after its budget, and answers from D1", async () => {
+  it("treats a KV read that hangs as a miss after CACHE_READ_TIMEOUT_MS, and answers from D1", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId, record } = await seedLinkedChat();
-    vi.spyOn(env.CACHE, "get").mockReturnValue(new Promise(() => {}));
-    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    const kv = hangKv("get");
+    const { result: response, logs } = await captureLogs(async () => {
+      const sent = api.send(...lookupRequest(chatId, token));
+      let answered = false;
+      void sent.response.then(() => {
+        answered = true;
+      });
+      await kv.reached;
+      await clock.advance(249);
+      expect(answered).toBe(false);
+      await clock.advance(1);
+      return sent.response;
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true, record });
     expect(tierOf(response)).toBe("d1");
     expect(logs).toContain('"event":"cache.read_timeout"');
   });
 
-  it("does not hold the answer for a KV write that hangs, and logs the hang", async () => {
+  it("does not hold the answer for a KV write that hangs, and logs the hang after LOOKUP_TIMEOUT_MS", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId, record } = await seedLinkedChat();
-    vi.spyOn(env.CACHE, "put").mockReturnValue(new Promise(() => {}));
-    const response = await lookup(chatId, token);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ success: true, record });
-
-    const other = await seedLinkedChat();
-    const { logs } = await captureLogs(() => lookupAndSettle(other.chatId, token));
+    hangKv("put");
+    const { logs } = await captureLogs(async () => {
+      const sent = api.send(...lookupRequest(chatId, token));
+      const response = await sent.response;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ success: true, record });
+      await clock.advance(5000);
+      await sent.settled;
+    });
     expect(logs).toContain('"event":"cache.write_timeout"');
   });
 });

@@ -1,15 +1,20 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { lookupCacheKey } from "../../src/cache/lookup-cache";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   captureLogs,
-  fetchAndSettle,
+  hangD1,
+  hangKv,
+  holdNextStatement,
   lookup,
-  lookupAndSettle,
+  lookupCacheKey,
+  lookupRequest,
+  ManualClock,
   seedLinkedChat,
   seedToken,
+  useWorker,
   watchD1,
   write,
+  writeRequest,
 } from "../helpers";
 
 let reader: string;
@@ -19,69 +24,21 @@ beforeAll(async () => {
   writer = await seedToken({ scopes: ["clients:write"] });
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-/**
- * Holds the result of the next D1 statement matching `matches` until `until` settles: a query
- * that ran at once but whose answer comes back late.
- */
-function holdNextStatement(matches: (sql: string) => boolean, until: Promise<unknown>) {
-  const withSession = env.DB.withSession.bind(env.DB);
-  const spy = vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
-    const session = withSession(constraint);
-    const prepare = (sql: string) => {
-      const statement = session.prepare(sql);
-      if (!matches(sql)) return statement;
-      spy.mockRestore();
-      const held = (bound: D1PreparedStatement): D1PreparedStatement =>
-        new Proxy(bound, {
-          get(target, property, receiver) {
-            const value = Reflect.get(target, property, receiver);
-            if (typeof value !== "function") return value;
-            if (property === "bind") return (...args: unknown[]) => held(value.apply(target, args));
-            return async (...args: unknown[]) => {
-              const result = await value.apply(target, args);
-              await until;
-              return result;
-            };
-          },
-        });
-      return held(statement);
-    };
-    return {
-      ...session,
-      prepare,
-      batch: session.batch.bind(session),
-      getBookmark: session.getBookmark.bind(session),
-    };
-  });
-}
-
-/** Holds the next read of the conversation table until `release()`. */
-function holdNextConversationRead() {
-  let release = () => {};
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  holdNextStatement((sql) => sql.startsWith("select") && sql.includes('"conversation"'), gate);
-  return { release };
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isConversationRead = (sql: string) => sql.startsWith("select") && sql.includes('"conversation"');
 
 describe("writes racing a lookup that read D1 before them", () => {
   it("keep the new session: the older answer is neither served nor cached afterwards", async () => {
     const { chatId, record } = await seedLinkedChat();
-    const { release } = holdNextConversationRead();
-    const before = lookupAndSettle(chatId, reader);
-    await pause(20);
+    const held = holdNextStatement(isConversationRead);
+    const api = useWorker({});
+    const before = api.send(...lookupRequest(chatId, reader));
+    await held.reached;
 
     const written = await write("PUT", `/api/clients/${record.id}`, writer, { session_id: "after-write" });
     expect(written.status).toBe(200);
-    release();
-    expect(await (await before).json()).toEqual({ success: true, record });
+    held.release();
+    expect(await (await before.response).json()).toEqual({ success: true, record });
+    await before.settled;
 
     const now = { id: record.id, session_id: "after-write" };
     expect(await (await lookup(chatId, reader)).json()).toEqual({ success: true, record: now });
@@ -90,15 +47,15 @@ describe("writes racing a lookup that read D1 before them", () => {
 
   it("keep a deleted client deleted", async () => {
     const { chatId, record } = await seedLinkedChat();
-    const { release } = holdNextConversationRead();
-    const before = lookupAndSettle(chatId, reader);
-    await pause(20);
+    const held = holdNextStatement(isConversationRead);
+    const api = useWorker({});
+    const before = api.send(...lookupRequest(chatId, reader));
+    await held.reached;
 
     expect((await write("DELETE", `/api/clients/${record.id}`, writer)).status).toBe(200);
-    const right = await lookup(chatId, reader);
-    expect(await right.json()).toEqual({ error: "Client not found" });
-    release();
-    await before;
+    expect(await (await lookup(chatId, reader)).json()).toEqual({ error: "Client not found" });
+    held.release();
+    await before.settled;
 
     expect(await (await lookup(chatId, reader)).json()).toEqual({ error: "Client not found" });
     expect(await env.CACHE.get(await lookupCacheKey(chatId))).toBeNull();
@@ -106,15 +63,24 @@ describe("writes racing a lookup that read D1 before them", () => {
 });
 
 describe("writes when KV misbehaves", () => {
-  it("answer 200 when refreshing KV hangs: the write is stored, and this instance answers it", async () => {
+  it("answer 200 by the deadline when refreshing KV hangs: the write is stored, and this instance answers it", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId, record } = await seedLinkedChat();
-    vi.spyOn(env.CACHE, "put").mockReturnValue(new Promise(() => {}));
-    const { result: response, logs } = await captureLogs(() =>
-      write("PUT", `/api/clients/${record.id}`, writer, { session_id: "moved" }),
-    );
+    const kv = hangKv("put");
+    const { result: response, logs } = await captureLogs(async () => {
+      const sent = api.send(
+        ...writeRequest("PUT", `/api/clients/${record.id}`, writer, { session_id: "moved" }),
+      );
+      await kv.reached;
+      await clock.advance(5000);
+      return sent.response;
+    });
     expect(response.status).toBe(200);
     expect(logs).toContain('"event":"cache.refresh_slow"');
-    expect(await (await lookup(chatId, reader)).json()).toEqual({
+    // The memory entry of the write has expired by now: D1 answers (its KV write hangs too).
+    const after = await api.send(...lookupRequest(chatId, reader)).response;
+    expect(await after.json()).toEqual({
       success: true,
       record: { id: record.id, session_id: "moved" },
     });
@@ -134,29 +100,24 @@ describe("writes when KV misbehaves", () => {
 describe("Cache-Control: no-cache", () => {
   it("removes a KV entry whose chat D1 no longer has, so the old answer never comes back", async () => {
     const { chatId } = await seedLinkedChat();
-    await lookupAndSettle(chatId, reader);
+    await lookup(chatId, reader);
     const key = await lookupCacheKey(chatId);
     expect(await env.CACHE.get(key)).not.toBeNull();
     // Deleted behind the service's back (another tool writing to D1).
     await env.DB.prepare("DELETE FROM conversation WHERE chat_id = ?").bind(chatId).run();
 
-    const fresh = await fetchAndSettle(`/api/clients/view?chatId=${chatId}`, {
-      headers: { Authorization: `Bearer ${reader}`, "Cache-Control": "no-cache" },
-    });
+    const fresh = await lookup(chatId, reader, { "Cache-Control": "no-cache" });
     expect(await fresh.json()).toEqual({ error: "Conversation not found" });
     expect(await env.CACHE.get(key)).toBeNull();
-    expect(await (await lookupAndSettle(chatId, reader, { MEMORY_CACHE_TTL_MS: "0" })).json()).toEqual({
-      error: "Conversation not found",
-    });
+    useWorker({ vars: { MEMORY_CACHE_TTL_MS: "0" } });
+    expect(await (await lookup(chatId, reader)).json()).toEqual({ error: "Conversation not found" });
   });
 
   it("does not rewrite KV when this instance already knew the same answer", async () => {
     const { chatId } = await seedLinkedChat();
-    await lookupAndSettle(chatId, reader);
+    await lookup(chatId, reader);
     const put = vi.spyOn(env.CACHE, "put");
-    const fresh = await fetchAndSettle(`/api/clients/view?chatId=${chatId}`, {
-      headers: { Authorization: `Bearer ${reader}`, "Cache-Control": "no-cache" },
-    });
+    const fresh = await lookup(chatId, reader, { "Cache-Control": "no-cache" });
     expect(fresh.status).toBe(200);
     expect(put).not.toHaveBeenCalled();
   });
@@ -166,7 +127,7 @@ describe("token checks", () => {
   it("share one D1 query among concurrent requests with the same unseen token", async () => {
     const { chatId } = await seedLinkedChat();
     const token = await seedToken();
-    const statements = await watchD1();
+    const statements = watchD1();
     const responses = await Promise.all(Array.from({ length: 8 }, () => lookup(chatId, token)));
     for (const response of responses) expect(response.status).toBe(200);
     expect(statements.filter((sql) => sql.includes('"api_tokens"'))).toHaveLength(1);
@@ -184,28 +145,49 @@ describe("token checks", () => {
 
 describe("storage that hangs or answers late", () => {
   it("does not let a hung lookup hold its chat hostage: the next lookup after the 408 answers", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId, record } = await seedLinkedChat();
-    await watchD1({ table: "conversation", times: 1, behaviour: () => new Promise<never>(() => {}) });
-    expect((await lookup(chatId, reader)).status).toBe(408);
-    expect(await (await lookup(chatId, reader)).json()).toEqual({ success: true, record });
+    const hang = hangD1("conversation", 1);
+    const hung = api.send(...lookupRequest(chatId, reader));
+    await hang.reached;
+    await clock.advance(5000);
+    expect((await hung.response).status).toBe(408);
+    expect(await (await api.fetch(...lookupRequest(chatId, reader))).json()).toEqual({
+      success: true,
+      record,
+    });
   });
 
   it("does not let a hung token check lock its token out", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId } = await seedLinkedChat();
     const token = await seedToken();
-    await watchD1({ table: "api_tokens", times: 1, behaviour: () => new Promise<never>(() => {}) });
-    expect((await lookup(chatId, token)).status).toBe(408);
-    expect((await lookup(chatId, token)).status).toBe(200);
+    const hang = hangD1("api_tokens", 1);
+    const hung = api.send(...lookupRequest(chatId, token));
+    await hang.reached;
+    await clock.advance(5000);
+    expect((await hung.response).status).toBe(408);
+    expect((await api.fetch(...lookupRequest(chatId, token))).status).toBe(200);
   });
 
   it("keeps the caches true to a write that committed after its caller got 408", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId } = await seedLinkedChat();
-    expect((await lookup(chatId, reader)).status).toBe(200);
-    // The DELETE commits at once, but its answer comes back after LOOKUP_TIMEOUT_MS (1 s in tests).
-    holdNextStatement((sql) => sql.startsWith("delete"), pause(1300));
-    expect((await write("DELETE", `/api/conversations/${chatId}`, writer)).status).toBe(408);
-    await pause(500);
-    expect(await (await lookup(chatId, reader)).json()).toEqual({ error: "Conversation not found" });
+    expect((await api.fetch(...lookupRequest(chatId, reader))).status).toBe(200);
+    // The DELETE commits at once, but its answer comes back only after LOOKUP_TIMEOUT_MS.
+    const held = holdNextStatement((sql) => sql.startsWith("delete"));
+    const late = api.send(...writeRequest("DELETE", `/api/conversations/${chatId}`, writer));
+    await held.reached;
+    await clock.advance(5000);
+    expect((await late.response).status).toBe(408);
+    held.release();
+    await late.settled;
+    expect(await (await api.fetch(...lookupRequest(chatId, reader))).json()).toEqual({
+      error: "Conversation not found",
+    });
     expect(await env.CACHE.get(await lookupCacheKey(chatId))).toBeNull();
   });
 });
@@ -213,15 +195,11 @@ describe("storage that hangs or answers late", () => {
 describe("the settle pass after a write", () => {
   it("repairs a KV entry the write could not refresh, from the primary, a moment later", async () => {
     const { chatId, record } = await seedLinkedChat();
-    await lookupAndSettle(chatId, reader);
+    await lookup(chatId, reader);
     // KV refuses the write's own refresh (as its one-write-per-key-per-second limit would).
     vi.spyOn(env.CACHE, "put").mockRejectedValueOnce(new Error("KV PUT failed: 429"));
     const { result: written } = await captureLogs(() =>
-      fetchAndSettle(`/api/clients/${record.id}`, {
-        method: "PUT",
-        headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ session_id: "settled" }),
-      }),
+      write("PUT", `/api/clients/${record.id}`, writer, { session_id: "settled" }),
     );
     expect(written.status).toBe(200);
     expect(await env.CACHE.get(await lookupCacheKey(chatId), "json")).toEqual({
@@ -231,13 +209,14 @@ describe("the settle pass after a write", () => {
   });
 
   it("reads a chat written here at least as new as the write, even from a replica", async () => {
+    useWorker({ vars: { MEMORY_CACHE_TTL_MS: "0" } });
     const { chatId, record } = await seedLinkedChat();
     const written = await write("PUT", `/api/clients/${record.id}`, writer, { session_id: "s-new" });
     const bookmark = written.headers.get("x-d1-bookmark");
     // Neither memory nor KV answers: the lookup must read D1.
     await env.CACHE.delete(await lookupCacheKey(chatId));
     const withSession = vi.spyOn(env.DB, "withSession");
-    const response = await lookupAndSettle(chatId, reader, { MEMORY_CACHE_TTL_MS: "0" });
+    const response = await lookup(chatId, reader);
     expect(response.status).toBe(200);
     expect(withSession).toHaveBeenCalledWith(bookmark);
   });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CHAT_ID_MAX_LENGTH, parseChatId } from "../src/chat-id";
-import { ErrorMessage } from "../src/errors";
+import { CHAT_ID_MAX_LENGTH, parseChatId } from "../../src/domain/chat-id";
+import { ErrorMessage } from "../../src/errors";
 
 const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
 const SERVERS = ["c.us", "s.whatsapp.net", "g.us", "lid", "broadcast", "newsletter"] as const;

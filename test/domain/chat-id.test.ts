@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseChatId } from "../src/chat-id";
-import { ErrorMessage } from "../src/errors";
+import { parseChatId } from "../../src/domain/chat-id";
+import { ErrorMessage } from "../../src/errors";
 
 describe("parseChatId", () => {
   it.each([

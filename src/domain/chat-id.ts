@@ -7,7 +7,7 @@
  * agent parts the same way. Group, broadcast and newsletter ids are kept exactly as given.
  */
 import { z } from "@hono/zod-openapi";
-import { ErrorMessage } from "./errors";
+import { ErrorMessage } from "../errors";
 
 /** The longest chat id accepted, in UTF-16 code units (the contract's "128 characters"). */
 export const CHAT_ID_MAX_LENGTH = 128;

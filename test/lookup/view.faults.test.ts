@@ -1,22 +1,25 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { captureLogs, lookup, seedLinkedChat, seedToken, watchD1 } from "../helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  captureLogs,
+  hangD1,
+  lookup,
+  lookupRequest,
+  ManualClock,
+  seedLinkedChat,
+  seedToken,
+  useWorker,
+  watchD1,
+} from "../helpers";
 
 let token: string;
 beforeAll(async () => {
   token = await seedToken();
-  // Use the token once so that it is known: the faults below hit the lookup itself.
-  const { chatId } = await seedLinkedChat();
-  await lookup(chatId, token);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 describe("storage faults during a lookup", () => {
   it("answers 500 with nothing internal in the body when D1 throws, and logs it without the chat id", async () => {
     const { chatId } = await seedLinkedChat();
-    await watchD1({
+    watchD1({
       table: "conversation",
       behaviour: () => Promise.reject(new Error("D1_ERROR: no such table: conversation: SQLITE_ERROR")),
     });
@@ -30,10 +33,21 @@ describe("storage faults during a lookup", () => {
     expect(logs).not.toContain(token);
   });
 
-  it("answers 408 Request timeout by LOOKUP_TIMEOUT_MS when D1 hangs", async () => {
+  it("answers 408 Request timeout at LOOKUP_TIMEOUT_MS when D1 hangs", async () => {
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
     const { chatId } = await seedLinkedChat();
-    await watchD1({ table: "conversation", behaviour: () => new Promise<never>(() => {}) });
-    const response = await lookup(chatId, token);
+    const hang = hangD1("conversation");
+    const sent = api.send(...lookupRequest(chatId, token));
+    let answered = false;
+    void sent.response.then(() => {
+      answered = true;
+    });
+    await hang.reached;
+    await clock.advance(4999);
+    expect(answered).toBe(false);
+    await clock.advance(1);
+    const response = await sent.response;
     expect(response.status).toBe(408);
     expect(await response.json()).toEqual({ error: "Request timeout" });
     expect(response.headers.get("X-Request-Id")).toBeTruthy();
@@ -42,8 +56,13 @@ describe("storage faults during a lookup", () => {
   it("answers 408 when D1 hangs while checking a token", async () => {
     const { chatId } = await seedLinkedChat();
     const unseen = await seedToken();
-    await watchD1({ table: "api_tokens", behaviour: () => new Promise<never>(() => {}) });
-    const response = await lookup(chatId, unseen);
+    const clock = new ManualClock();
+    const api = useWorker({ clock });
+    const hang = hangD1("api_tokens");
+    const sent = api.send(...lookupRequest(chatId, unseen));
+    await hang.reached;
+    await clock.advance(5000);
+    const response = await sent.response;
     expect(response.status).toBe(408);
     expect(await response.json()).toEqual({ error: "Request timeout" });
   });
@@ -51,7 +70,7 @@ describe("storage faults during a lookup", () => {
   it("answers 500 when D1 throws while checking a token, without the token in the body or logs", async () => {
     const { chatId } = await seedLinkedChat();
     const unseen = await seedToken();
-    await watchD1({
+    watchD1({
       table: "api_tokens",
       behaviour: () => Promise.reject(new Error("D1_ERROR: some failure")),
     });

@@ -31,6 +31,17 @@ describe("GET /api/clients/view", () => {
     expect(await response.text()).toBe(JSON.stringify({ success: true, record }));
   });
 
+  it("answers HEAD as GET, with the status and headers and no body", async () => {
+    const { chatId } = await seedLinkedChat();
+    const response = await request(`/api/clients/view?chatId=${chatId}`, {
+      method: "HEAD",
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    expectContractHeaders(response);
+    expect(await response.text()).toBe("");
+  });
+
   it("finds the same row for the whatsapp-web.js, Baileys and device spellings of a chat", async () => {
     const { chatId, record } = await seedLinkedChat();
     const number = chatId.replace("@c.us", "");

@@ -1,0 +1,33 @@
+/**
+ * What the lookup knows of a chat: the domain types shared by the lookup, its cache and the
+ * writes that keep that cache true.
+ */
+
+/** What a successful lookup answers: the client's id and its WhatsApp session. */
+export interface ClientSession {
+  id: string;
+  session_id: string;
+}
+
+/** What is known of a chat: its client's session, or which link is missing. */
+export type ChatLookup =
+  | { status: "found"; record: ClientSession }
+  | { status: "conversation-not-found" }
+  | { status: "client-not-found" };
+
+/** The lookup of a chat whose conversation has a client. */
+export function found(record: ClientSession): ChatLookup {
+  return { status: "found", record };
+}
+
+/** The lookup of a chat no conversation has. */
+export const CONVERSATION_NOT_FOUND: ChatLookup = Object.freeze({ status: "conversation-not-found" });
+
+/** The lookup of a chat whose conversation has no client. */
+export const CLIENT_NOT_FOUND: ChatLookup = Object.freeze({ status: "client-not-found" });
+
+/** What a write changed: a chat and what its lookup answers now. */
+export interface ChatChange {
+  chatId: string;
+  lookup: ChatLookup;
+}

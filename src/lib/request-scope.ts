@@ -1,0 +1,8 @@
+/** What a request lends the work it starts: its id for the logs, its deadline, its lifetime. */
+export interface RequestScope {
+  requestId: string;
+  /** Epoch ms by which storage must have answered. */
+  deadline: number;
+  /** Keeps background work (cache writes) alive after the response is sent. */
+  waitUntil(work: Promise<unknown>): void;
+}

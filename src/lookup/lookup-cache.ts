@@ -1,0 +1,273 @@
+/**
+ * The lookup's cache: one object per Worker instance, whose whole interface is a read
+ * ({@link LookupCache.get}) and a write ({@link LookupCache.commit}).
+ *
+ * A read is answered by the nearest tier that knows each chat: this instance's memory (every
+ * answer, found or not, for `MEMORY_CACHE_TTL_MS`), this location's KV (found answers), then one
+ * D1 query for all that is left. Concurrent misses of a chat share one load.
+ *
+ * A write runs in D1 and keeps every tier true to what it changed, whenever it commits:
+ * 1. at once, this instance remembers each changed chat's new answer; loads already running for
+ *    those chats will not store their older answer, and later loads here read D1 at least as new
+ *    as the write (its bookmark);
+ * 2. before the write answers (within its deadline), this location's KV entries are rewritten
+ *    or removed; a slow or failing KV is logged, never a failed write;
+ * 3. a moment later (the settle pass), the chats are read again from the primary and memory
+ *    and KV set to that: this repairs a KV write refused by KV's one-write-per-key-per-second
+ *    limit, an older answer another instance stored meanwhile, and replies of two writes that
+ *    crossed.
+ */
+import { jsonSize, MemoryCache } from "../cache/memory-cache";
+import { SingleFlight } from "../cache/single-flight";
+import { type Database, openPrimarySession, openReadSession } from "../db/client";
+import { withTransientRetries } from "../db/retry";
+import type { ChatChange, ChatLookup } from "../domain/chat-lookup";
+import type { Config } from "../env";
+import type { Clock } from "../lib/clock";
+import { beforeDeadline, OVER_BUDGET, withinBudget } from "../lib/deadline";
+import { describeError, logEvent } from "../lib/log";
+import type { RequestScope } from "../lib/request-scope";
+import { findSessionsByChatIds } from "./lookup.repository";
+import { LookupKv } from "./lookup-kv";
+import { WriteLog } from "./write-log";
+
+/** Which tier answered a read, as named in the `Server-Timing` header. */
+export type CacheTier = "memory" | "kv" | "d1";
+
+const TIER_DEPTH: Record<CacheTier, number> = { memory: 0, kv: 1, d1: 2 };
+
+/** How a read may be answered. */
+export interface ReadOptions {
+  /** Skip every cache tier and read D1 (`Cache-Control: no-cache`); the caches are refreshed. */
+  fresh: boolean;
+  /** Read from a D1 replica at least as new as this bookmark (`x-d1-bookmark`). */
+  bookmark: string | null;
+}
+
+/** What a read found. */
+export interface CacheRead {
+  /** The answer for each chat asked. */
+  answers: Map<string, ChatLookup>;
+  /** The deepest tier the read needed. */
+  tier: CacheTier;
+  /** The D1 bookmark after the query, when D1 was read. */
+  bookmark: string | null;
+}
+
+/** A D1 write, and what it changes. */
+export interface Write<T> {
+  /** Runs the write on the primary; answers its result and every chat whose answer it changed. */
+  run(db: Database): Promise<{ result: T; changes: readonly ChatChange[] }>;
+  /** Whether it may run again after a transient D1 error: only an idempotent write may. */
+  idempotent: boolean;
+}
+
+export interface LookupCacheOptions {
+  db: D1Database;
+  kv: KVNamespace;
+  config: Config;
+  clock: Clock;
+  /** How long after a write its settle pass runs (default 1.5 s: after KV's per-key write limit). */
+  settleDelayMs?: number;
+}
+
+interface Loaded {
+  lookup: ChatLookup;
+  tier: CacheTier;
+  bookmark: string | null;
+}
+
+export class LookupCache {
+  readonly #db: D1Database;
+  readonly #config: Config;
+  readonly #clock: Clock;
+  readonly #settleDelayMs: number;
+  readonly #kv: LookupKv;
+  readonly #writes: WriteLog;
+  readonly #loads: SingleFlight<Loaded>;
+  // Keyed by canonical chat id: this tier never leaves the instance and is never logged.
+  readonly #memory: MemoryCache<ChatLookup>;
+
+  constructor(options: LookupCacheOptions) {
+    this.#db = options.db;
+    this.#config = options.config;
+    this.#clock = options.clock;
+    this.#settleDelayMs = options.settleDelayMs ?? 1500;
+    this.#kv = new LookupKv(options.kv, options.config, options.clock);
+    this.#writes = new WriteLog(options.clock);
+    this.#loads = new SingleFlight(options.clock, options.config.lookupTimeoutMs);
+    this.#memory = new MemoryCache({
+      maxEntries: 50_000,
+      maxBytes: 16 * 1024 * 1024,
+      sizeOf: jsonSize,
+      clock: options.clock,
+    });
+  }
+
+  /**
+   * What the lookups of `chatIds` (canonical) answer, from the nearest tier that knows each.
+   *
+   * @throws {ApiError} 408 past the request's deadline.
+   */
+  async get(request: RequestScope, chatIds: readonly string[], options: ReadOptions): Promise<CacheRead> {
+    const unique = [...new Set(chatIds)];
+    if (options.fresh) return this.#readFresh(request, unique, options.bookmark);
+
+    const answers = new Map<string, ChatLookup>();
+    const misses = unique.filter((chatId) => {
+      const remembered = this.#memory.get(chatId);
+      if (remembered !== undefined) answers.set(chatId, remembered);
+      return remembered === undefined;
+    });
+    if (misses.length === 0) return { answers, tier: "memory", bookmark: null };
+
+    // The shared load ends by the deadline of the request that started it; each caller waits
+    // for it under its own.
+    const load = this.#loads.runMany(misses, (ids) =>
+      beforeDeadline(this.#load(request, ids), request.deadline, this.#clock),
+    );
+    const loaded = await beforeDeadline(load, request.deadline, this.#clock);
+    let tier: CacheTier = "memory";
+    let bookmark: string | null = null;
+    for (const [chatId, value] of loaded) {
+      answers.set(chatId, value.lookup);
+      if (TIER_DEPTH[value.tier] > TIER_DEPTH[tier]) tier = value.tier;
+      bookmark ??= value.bookmark;
+    }
+    return { answers, tier, bookmark };
+  }
+
+  /**
+   * Runs `write` in D1 and keeps every tier true to what it changed (see the module comment),
+   * also when it commits after the request's deadline.
+   *
+   * @throws {ApiError} 408 when the write has not answered by the request's deadline.
+   */
+  async commit<T>(request: RequestScope, write: Write<T>): Promise<{ result: T; bookmark: string | null }> {
+    const session = openPrimarySession(this.#db);
+    const run = () => write.run(session.db);
+    const attempt = write.idempotent ? withTransientRetries(run, { ...request, clock: this.#clock }) : run();
+    const committed = attempt.then(({ result, changes }) => {
+      const bookmark = session.bookmark();
+      const sequence = this.#writes.record(
+        changes.map((change) => change.chatId),
+        bookmark,
+      );
+      for (const { chatId, lookup } of changes) {
+        this.#loads.forget(chatId);
+        this.#memory.set(chatId, lookup, this.#config.memoryCacheTtlMs);
+      }
+      const kvRefresh = this.#kv.write(request, changes, { level: "error", event: "cache.refresh_failed" });
+      request.waitUntil(kvRefresh.then(() => this.#settleLater(request, changes, sequence)));
+      return { result, bookmark, kvRefresh, chats: changes.length };
+    });
+    request.waitUntil(committed.catch(() => undefined));
+
+    const { result, bookmark, kvRefresh, chats } = await beforeDeadline(
+      committed,
+      request.deadline,
+      this.#clock,
+    );
+    const left = Math.max(0, request.deadline - this.#clock.now());
+    if ((await withinBudget(kvRefresh, left, this.#clock)) === OVER_BUDGET) {
+      logEvent("warn", "cache.refresh_slow", { requestId: request.requestId, chats });
+    }
+    return { result, bookmark };
+  }
+
+  /** KV, then D1 for what KV lacks; every answer stored unless a write came since. */
+  async #load(request: RequestScope, chatIds: string[]): Promise<Map<string, Loaded>> {
+    const sequence = this.#writes.sequence;
+    const loaded = new Map<string, Loaded>();
+    const cached = await this.#kv.read(request, chatIds);
+    for (const [chatId, record] of cached) {
+      const lookup: ChatLookup = { status: "found", record };
+      this.#remember(chatId, lookup, sequence);
+      loaded.set(chatId, { lookup, tier: "kv", bookmark: null });
+    }
+    const rest = chatIds.filter((chatId) => !cached.has(chatId));
+    if (rest.length === 0) return loaded;
+
+    const read = await this.#readD1(request, rest, this.#writes.bookmarkFor(rest));
+    const toKv: ChatChange[] = [];
+    for (const [chatId, lookup] of read.answers) {
+      this.#remember(chatId, lookup, sequence);
+      loaded.set(chatId, { lookup, tier: "d1", bookmark: read.bookmark });
+      // Not-found answers stay in memory only: KV holds what exists.
+      if (lookup.status === "found") toKv.push({ chatId, lookup });
+    }
+    this.#storeInKv(request, toKv, sequence);
+    return loaded;
+  }
+
+  /** D1 only (`Cache-Control: no-cache`); memory set to what it read, KV made to match. */
+  async #readFresh(request: RequestScope, chatIds: string[], bookmark: string | null): Promise<CacheRead> {
+    const sequence = this.#writes.sequence;
+    const read = await beforeDeadline(
+      this.#readD1(request, chatIds, bookmark ?? this.#writes.bookmarkFor(chatIds)),
+      request.deadline,
+      this.#clock,
+    );
+    const changed: ChatChange[] = [];
+    for (const [chatId, lookup] of read.answers) {
+      const known = this.#memory.get(chatId);
+      // KV allows one write per key per second: an answer this instance already had is not rewritten.
+      if (this.#remember(chatId, lookup, sequence) && !sameLookup(known, lookup))
+        changed.push({ chatId, lookup });
+    }
+    this.#storeInKv(request, changed, sequence);
+    return { answers: read.answers, tier: "d1", bookmark: read.bookmark };
+  }
+
+  async #readD1(request: RequestScope, chatIds: readonly string[], bookmark: string | null) {
+    const session = openReadSession(this.#db, bookmark);
+    const answers = await withTransientRetries(() => findSessionsByChatIds(session.db, chatIds), {
+      ...request,
+      clock: this.#clock,
+    });
+    return { answers, bookmark: session.bookmark() };
+  }
+
+  /** Keeps what a load read in memory, unless a write to the chat came after the load started. */
+  #remember(chatId: string, lookup: ChatLookup, sequence: number): boolean {
+    if (this.#writes.writtenSince(chatId, sequence)) return false;
+    this.#memory.set(chatId, lookup, this.#config.memoryCacheTtlMs);
+    return true;
+  }
+
+  /** Writes what a load read to KV after the answer is sent; nobody waits, but a hang is logged. */
+  #storeInKv(request: RequestScope, changes: ChatChange[], sequence: number): void {
+    if (changes.length === 0) return;
+    request.waitUntil(
+      (async () => {
+        const current = changes.filter(({ chatId }) => !this.#writes.writtenSince(chatId, sequence));
+        const budgetMs = this.#config.lookupTimeoutMs;
+        const stored = this.#kv.write(request, current, { level: "warn", event: "cache.write_failed" });
+        if ((await withinBudget(stored, budgetMs, this.#clock)) === OVER_BUDGET) {
+          logEvent("warn", "cache.write_timeout", { requestId: request.requestId, budgetMs });
+        }
+      })(),
+    );
+  }
+
+  async #settleLater(request: RequestScope, changes: readonly ChatChange[], sequence: number): Promise<void> {
+    if (changes.length === 0) return;
+    await this.#clock.sleep(this.#settleDelayMs);
+    try {
+      const chatIds = changes.map((change) => change.chatId);
+      const answers = await findSessionsByChatIds(openPrimarySession(this.#db).db, chatIds);
+      const settled: ChatChange[] = [];
+      for (const [chatId, lookup] of answers) {
+        // A later write here has its own settle pass.
+        if (this.#remember(chatId, lookup, sequence)) settled.push({ chatId, lookup });
+      }
+      await this.#kv.write(request, settled, { level: "error", event: "cache.refresh_failed" });
+    } catch (error) {
+      logEvent("error", "cache.settle_failed", { requestId: request.requestId, error: describeError(error) });
+    }
+  }
+}
+
+function sameLookup(a: ChatLookup | undefined, b: ChatLookup): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}

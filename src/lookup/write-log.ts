@@ -1,0 +1,57 @@
+/**
+ * The writes this instance has seen, per chat: a sequence number and the D1 bookmark after the
+ * write. A load remembers the sequence it started at and stores its answer only if no write to
+ * that chat came since, so a lookup that read D1 just before a write never puts the old answer
+ * back; and a load after a write reads D1 at least as new as that write, even from a replica.
+ */
+import { jsonSize, MemoryCache } from "../cache/memory-cache";
+import type { Clock } from "../lib/clock";
+
+// Longer than any load lasts (a load ends by its request's deadline, at most 60 s).
+const REMEMBERED_MS = 120_000;
+
+interface LastWrite {
+  sequence: number;
+  bookmark: string | null;
+}
+
+export class WriteLog {
+  #sequence = 0;
+  readonly #last: MemoryCache<LastWrite>;
+
+  constructor(clock: Clock) {
+    this.#last = new MemoryCache({
+      maxEntries: 100_000,
+      maxBytes: 32 * 1024 * 1024,
+      sizeOf: jsonSize,
+      clock,
+    });
+  }
+
+  /** The sequence a load starting now starts at. */
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  /** Records a write to `chatIds`; answers its sequence. */
+  record(chatIds: Iterable<string>, bookmark: string | null): number {
+    const sequence = ++this.#sequence;
+    for (const chatId of chatIds) this.#last.set(chatId, { sequence, bookmark }, REMEMBERED_MS);
+    return sequence;
+  }
+
+  /** Whether a write to `chatId` came after `sequence`. */
+  writtenSince(chatId: string, sequence: number): boolean {
+    return (this.#last.get(chatId)?.sequence ?? 0) > sequence;
+  }
+
+  /** The bookmark of the latest write seen here to any of `chatIds`, to read at least that new. */
+  bookmarkFor(chatIds: readonly string[]): string | null {
+    let latest: LastWrite | undefined;
+    for (const chatId of chatIds) {
+      const last = this.#last.get(chatId);
+      if (last !== undefined && (latest === undefined || last.sequence > latest.sequence)) latest = last;
+    }
+    return latest?.bookmark ?? null;
+  }
+}
