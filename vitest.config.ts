@@ -12,6 +12,8 @@ export default defineConfig(async () => {
             // Test-only: the migrations test/setup.ts applies to each file's D1.
             TEST_MIGRATIONS: migrations,
           },
+          // Test-only: a database the migration test applies migrations to one at a time.
+          d1Databases: ["MIGRATION_DB"],
           // Low enough for a test to reach; tests use a fresh token (a fresh counter) each.
           ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },
         },

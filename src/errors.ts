@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const ErrorMessage = {
   chatIdRequired: "Chat ID is required",
   chatIdInvalid: "Invalid chat ID",
+  aliasInvalid: "Invalid alias",
   invalidBody: "Invalid request body",
   clientIdInvalid: "Invalid client ID",
   payloadTooLarge: "Request body too large",
@@ -17,6 +18,8 @@ export const ErrorMessage = {
   permissionDenied: "Permission denied",
   conversationNotFound: "Conversation not found",
   clientNotFound: "Client not found",
+  aliasNotFound: "Alias not found",
+  chatIdConflict: "Chat ID belongs to another client",
   notFound: "Not found",
   methodNotAllowed: "Method not allowed",
   requestTimeout: "Request timeout",

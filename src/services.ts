@@ -11,6 +11,8 @@ import { LookupCache } from "./lookup/lookup-cache";
 export interface Services {
   config: Config;
   clock: Clock;
+  /** The database, for reads that no cache serves (management reads). */
+  db: D1Database;
   lookups: LookupCache;
   tokens: TokenCache;
 }
@@ -33,6 +35,7 @@ export function createServices(env: Env, options: ServiceOptions = {}): Services
   return {
     config,
     clock,
+    db: env.DB,
     lookups: new LookupCache({
       db: env.DB,
       kv: env.CACHE,

@@ -90,4 +90,49 @@ describe("createClient().getClientSession", () => {
     });
     expect(signal?.aborted).toBe(true);
   });
+
+  it("answers by alt when the chat id is unknown, and keeps a person's ids with the alias methods", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const lid = uniqueChatId().replace("@c.us", "5@lid");
+    const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
+    expect(await client.getClientSession(lid, { alt: chatId })).toEqual({
+      ok: true,
+      clientId: record.id,
+      sessionId: record.session_id,
+    });
+
+    const writer = createClient({
+      baseUrl: BASE_URL,
+      token: await seedToken({ scopes: ["clients:write"] }),
+      fetch: workerFetch,
+    });
+    expect(await writer.addAlias(chatId, lid)).toEqual({
+      ok: true,
+      chatId,
+      clientId: record.id,
+      aliases: [lid],
+    });
+    expect(await writer.getConversation(lid)).toEqual({
+      ok: true,
+      chatId,
+      clientId: record.id,
+      aliases: [lid],
+    });
+    expect(await client.getClientSession(lid)).toEqual({
+      ok: true,
+      clientId: record.id,
+      sessionId: record.session_id,
+    });
+    expect(await writer.addAlias(chatId, "120363025246125888@g.us")).toEqual({
+      ok: false,
+      status: 400,
+      error: "Invalid alias",
+    });
+    expect(await writer.removeAlias(chatId, lid)).toEqual({ ok: true });
+    expect(await writer.removeAlias(chatId, lid)).toEqual({
+      ok: false,
+      status: 404,
+      error: "Alias not found",
+    });
+  });
 });

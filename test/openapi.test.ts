@@ -29,10 +29,16 @@ describe("GET /openapi.json", () => {
       "/api/clients/view",
       "/api/clients/{id}",
       "/api/conversations/{chatId}",
+      "/api/conversations/{chatId}/aliases/{alias}",
       "/health",
     ]);
     expect(Object.keys(document.paths["/api/clients/{id}"] ?? {}).sort()).toEqual(["delete", "put"]);
     expect(Object.keys(document.paths["/api/conversations/{chatId}"] ?? {}).sort()).toEqual([
+      "delete",
+      "get",
+      "put",
+    ]);
+    expect(Object.keys(document.paths["/api/conversations/{chatId}/aliases/{alias}"] ?? {}).sort()).toEqual([
       "delete",
       "put",
     ]);
@@ -69,7 +75,7 @@ describe("GET /openapi.json", () => {
     ]);
   });
 
-  it("documents the chatId parameter as required, with an example", async () => {
+  it("documents chatId as required and alt as optional, each with an example", async () => {
     const view = (await openApiDocument()).paths["/api/clients/view"]?.get as unknown as {
       parameters: { name: string; in: string; required: boolean; schema: object }[];
     };
@@ -80,7 +86,22 @@ describe("GET /openapi.json", () => {
         required: true,
         schema: { type: "string", maxLength: 128, example: "123456789@c.us" },
       }),
+      expect.objectContaining({
+        name: "alt",
+        in: "query",
+        required: false,
+        schema: { type: "string", maxLength: 128, example: "987654321098765@lid" },
+      }),
     ]);
+  });
+
+  it("documents the alias routes' 409 and every message of their 400 and 404", async () => {
+    const aliases = (await openApiDocument()).paths["/api/conversations/{chatId}/aliases/{alias}"];
+    const examples = (status: string, method: "put" | "delete") =>
+      Object.keys(aliases?.[method]?.responses[status]?.content?.["application/json"]?.examples ?? {});
+    expect(examples("409", "put")).toEqual(["Chat ID belongs to another client"]);
+    expect(examples("400", "put")).toEqual(["Invalid chat ID", "Invalid alias"]);
+    expect(examples("404", "delete")).toEqual(["Conversation not found", "Alias not found"]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { clients, conversation } from "../db/schema";
+import { chatIds, clients, conversation } from "../db/schema";
 import type { ClientSession } from "../domain/chat-lookup";
 
 /** The fields a write may set on a client; private fields left `undefined` keep their value. */
@@ -10,8 +10,17 @@ export interface ClientFields {
   phone?: string | null | undefined;
 }
 
+/** Every id (chat ids and aliases) of every conversation of a client. */
+function idsOfClient(db: Database, id: string) {
+  return db
+    .select({ chatId: chatIds.chatId })
+    .from(chatIds)
+    .innerJoin(conversation, eq(conversation.id, chatIds.conversationId))
+    .where(eq(conversation.clientId, id));
+}
+
 /**
- * Creates or updates a client, and lists the chats of its conversations, in one atomic batch:
+ * Creates or updates a client, and lists every id of its conversations, in one atomic batch:
  * one round trip, and the list is exactly the set of chats whose answer the write changed.
  */
 export async function upsertClient(
@@ -32,7 +41,7 @@ export async function upsertClient(
         set: { sessionId: fields.sessionId, ...privateFields, updatedAt: sql`(unixepoch() * 1000)` },
       })
       .returning({ id: clients.id, sessionId: clients.sessionId }),
-    db.select({ chatId: conversation.chatId }).from(conversation).where(eq(conversation.clientId, id)),
+    idsOfClient(db, id),
   ]);
   const row = upserted[0];
   if (row === undefined) throw new Error("upsert returned no row");
@@ -40,14 +49,14 @@ export async function upsertClient(
 }
 
 /**
- * Deletes a client; its conversations stay, unlinked (`ON DELETE SET NULL`). Lists their chats
- * in the same atomic batch.
+ * Deletes a client; its conversations stay, unlinked (`ON DELETE SET NULL`). Lists every id of
+ * them in the same atomic batch.
  *
  * @returns `null` when no client has this id.
  */
 export async function deleteClient(db: Database, id: string): Promise<{ chatIds: string[] } | null> {
   const [chats, deleted] = await db.batch([
-    db.select({ chatId: conversation.chatId }).from(conversation).where(eq(conversation.clientId, id)),
+    idsOfClient(db, id),
     db.delete(clients).where(eq(clients.id, id)).returning({ id: clients.id }),
   ]);
   if (deleted.length === 0) return null;

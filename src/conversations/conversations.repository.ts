@@ -1,34 +1,91 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
 import { isForeignKeyViolation } from "../db/d1-errors";
-import { clients, conversation } from "../db/schema";
-import type { ChatLookup } from "../domain/chat-lookup";
+import { chatIds, clients, conversation } from "../db/schema";
+import { type ChatLookup, CLIENT_NOT_FOUND, found } from "../domain/chat-lookup";
+
+/** A conversation with every id it has and what its lookup answers. */
+export interface StoredConversation {
+  id: string;
+  /** Its own chat id (canonical). */
+  chatId: string;
+  clientId: string | null;
+  /** Every id: its chat id and its aliases, sorted. */
+  ids: string[];
+  /** What a lookup of any of its ids answers. */
+  lookup: ChatLookup;
+}
+
+const asked = alias(chatIds, "asked");
 
 /**
- * Creates or updates the conversation of a canonical chat id, linking it to `clientId` (or
- * unlinking it with `null`), and reads what a lookup of that chat now answers, in one atomic batch.
+ * The rows of the conversation that has `id` among its ids: one row per id it has. Columns
+ * get names of their own: D1 answers a batch's rows as objects, where two `chat_id`s collide.
+ */
+function conversationOf(db: Database, id: string) {
+  return db
+    .select({
+      id: sql<string>`${conversation.id}`.as("conversation_id"),
+      chatId: sql<string>`${conversation.chatId}`.as("own_chat_id"),
+      clientId: sql<string | null>`${conversation.clientId}`.as("client_id"),
+      sessionId: sql<string | null>`${clients.sessionId}`.as("session_id"),
+      each: sql<string>`${chatIds.chatId}`.as("each_chat_id"),
+    })
+    .from(asked)
+    .innerJoin(conversation, eq(conversation.id, asked.conversationId))
+    .innerJoin(chatIds, eq(chatIds.conversationId, conversation.id))
+    .leftJoin(clients, eq(clients.id, conversation.clientId))
+    .where(eq(asked.chatId, id));
+}
+
+type ConversationRows = Awaited<ReturnType<typeof conversationOf>>;
+
+function fromRows(rows: ConversationRows): StoredConversation | null {
+  const first = rows[0];
+  if (first === undefined) return null;
+  const { id, chatId, clientId, sessionId } = first;
+  return {
+    id,
+    chatId,
+    clientId,
+    ids: rows.map((row) => row.each).sort(),
+    lookup:
+      clientId !== null && sessionId !== null
+        ? found({ id: clientId, session_id: sessionId })
+        : CLIENT_NOT_FOUND,
+  };
+}
+
+/** The conversations that `ids` (canonical, chat ids or aliases) belong to, in one round trip. */
+export async function findConversations(db: Database, ids: readonly [string, ...string[]]) {
+  const [first, ...rest] = ids.map((id) => conversationOf(db, id));
+  const results = await db.batch([first as ReturnType<typeof conversationOf>, ...rest]);
+  return results.map(fromRows);
+}
+
+/**
+ * Links the conversation that has `id` among its ids to `clientId` (or unlinks it with `null`),
+ * creating it under `id` when no conversation has it, and reads it back, in one atomic batch.
  *
  * @returns `null` when `clientId` names no client (nothing is written).
  */
 export async function upsertConversation(
   db: Database,
-  chatId: string,
+  id: string,
   clientId: string | null,
-): Promise<ChatLookup | null> {
+): Promise<StoredConversation | null> {
+  const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
   try {
-    const [, client] = await db.batch([
-      db
-        .insert(conversation)
-        .values({ id: crypto.randomUUID(), chatId, clientId })
-        .onConflictDoUpdate({ target: conversation.chatId, set: { clientId } }),
-      db
-        .select({ id: clients.id, sessionId: clients.sessionId })
-        .from(clients)
-        .where(eq(clients.id, clientId ?? "")),
+    const [, , rows] = await db.batch([
+      db.insert(conversation).select(
+        sql`select ${crypto.randomUUID()}, ${id}, ${clientId}, (unixepoch() * 1000)
+            where not exists (select 1 from ${chatIds} where ${chatIds.chatId} = ${id})`,
+      ),
+      db.update(conversation).set({ clientId }).where(eq(conversation.id, owner)),
+      conversationOf(db, id),
     ]);
-    const linked = client[0];
-    if (clientId === null || linked === undefined) return { status: "client-not-found" };
-    return { status: "found", record: { id: linked.id, session_id: linked.sessionId } };
+    return fromRows(rows);
   } catch (error) {
     // The foreign key is the existence check: one round trip instead of a read before the write.
     if (isForeignKeyViolation(error)) return null;
@@ -36,11 +93,102 @@ export async function upsertConversation(
   }
 }
 
-/** Deletes the conversation of a canonical chat id; `false` when there was none. */
-export async function deleteConversation(db: Database, chatId: string): Promise<boolean> {
-  const deleted = await db
-    .delete(conversation)
-    .where(eq(conversation.chatId, chatId))
-    .returning({ id: conversation.id });
-  return deleted.length > 0;
+/** Deletes the conversation that has `id` among its ids; answers every id it had (none: no such conversation). */
+export async function deleteConversation(db: Database, id: string): Promise<string[]> {
+  const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
+  const [ids] = await db.batch([
+    db.select({ chatId: chatIds.chatId }).from(chatIds).where(eq(chatIds.conversationId, owner)),
+    db.delete(conversation).where(eq(conversation.id, owner)),
+  ]);
+  return ids.map((row) => row.chatId);
+}
+
+/**
+ * Adds `alias` to the conversation `target`, unless it has meanwhile become another's, and reads
+ * both back, in one atomic batch.
+ */
+export async function insertAlias(db: Database, target: StoredConversation, alias: string) {
+  const [, targetRows, ownerRows] = await db.batch([
+    db
+      .insert(chatIds)
+      .select(
+        sql`select ${alias}, ${target.id}
+          where exists (select 1 from ${conversation} where ${conversation.id} = ${target.id})`,
+      )
+      .onConflictDoNothing(),
+    conversationOf(db, target.chatId),
+    conversationOf(db, alias),
+  ]);
+  return { target: fromRows(targetRows), owner: fromRows(ownerRows) };
+}
+
+/**
+ * Moves every id of `source` to `target`, which keeps its client or takes the source's, then
+ * removes `source`, and reads both back, in one atomic batch. Each statement checks that what
+ * the merge was decided on still holds (the clients, and `alias` still the source's), so that a
+ * write in between leaves both conversations as they were.
+ */
+export async function mergeConversations(
+  db: Database,
+  target: StoredConversation,
+  source: StoredConversation,
+  alias: string,
+) {
+  const merged = target.clientId ?? source.clientId;
+  const unchanged = (row: StoredConversation, clientId: string | null) =>
+    sql`exists (select 1 from ${conversation} where ${conversation.id} = ${row.id} and ${conversation.clientId} is ${clientId})`;
+  const aliasStillSources = sql`exists (select 1 from ${chatIds} where ${chatIds.chatId} = ${alias} and ${chatIds.conversationId} = ${source.id})`;
+  const [, , , targetRows, ownerRows] = await db.batch([
+    db
+      .update(conversation)
+      .set({ clientId: merged })
+      .where(and(unchanged(target, target.clientId), unchanged(source, source.clientId), aliasStillSources)),
+    db
+      .update(chatIds)
+      .set({ conversationId: target.id })
+      .where(
+        and(
+          eq(chatIds.conversationId, source.id),
+          unchanged(target, merged),
+          unchanged(source, source.clientId),
+          aliasStillSources,
+        ),
+      ),
+    db
+      .delete(conversation)
+      .where(
+        and(
+          eq(conversation.id, source.id),
+          sql`not exists (select 1 from ${chatIds} where ${chatIds.conversationId} = ${source.id})`,
+        ),
+      ),
+    conversationOf(db, target.chatId),
+    conversationOf(db, alias),
+  ]);
+  return { target: fromRows(targetRows), owner: fromRows(ownerRows) };
+}
+
+/**
+ * Removes `alias` from the conversation that has `id` among its ids (never its own chat id), in
+ * one atomic batch with a read of that conversation.
+ *
+ * @returns `conversation`: whether `id` names a conversation; `removed`: whether `alias` was one
+ *   of its aliases (and is gone).
+ */
+export async function deleteAlias(db: Database, id: string, alias: string) {
+  const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
+  const [exists, removed] = await db.batch([
+    db.select({ id: conversation.id }).from(conversation).where(eq(conversation.id, owner)),
+    db
+      .delete(chatIds)
+      .where(
+        and(
+          eq(chatIds.chatId, alias),
+          eq(chatIds.conversationId, owner),
+          sql`${chatIds.chatId} <> (select ${conversation.chatId} from ${conversation} where ${conversation.id} = ${chatIds.conversationId})`,
+        ),
+      )
+      .returning({ chatId: chatIds.chatId }),
+  ]);
+  return { conversation: exists.length > 0, removed: removed.length > 0 };
 }

@@ -14,22 +14,56 @@ import {
 import { requestContext } from "../request-context";
 import { createRouter } from "../router";
 import {
+  aliasParamsSchema,
   chatIdParamsSchema,
   conversationResponseSchema,
   putConversationBodySchema,
 } from "./conversations.schemas";
-import { putConversation, removeConversation } from "./conversations.service";
+import {
+  getConversation,
+  putAlias,
+  putConversation,
+  removeAlias,
+  removeConversation,
+} from "./conversations.service";
+
+const CONVERSATION_METHODS = "GET, PUT, DELETE";
+const ALIAS_METHODS = "PUT, DELETE";
+const EXAMPLE = {
+  success: true as const,
+  record: { chat_id: "123456789@c.us", client_id: "abc123", aliases: ["987654321098765@lid"] },
+};
+
+const getConversationRoute = createRoute({
+  tags: ["Conversations"],
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope("clients:write"), limitPerToken] as const,
+  method: "get",
+  path: "/{chatId}",
+  summary: "Read a conversation, by any of its ids",
+  request: { params: chatIdParamsSchema },
+  responses: {
+    200: jsonResponse(
+      "The conversation, with its client and every other id.",
+      conversationResponseSchema,
+      EXAMPLE,
+    ),
+    400: errorResponse("The chat id is not valid.", [ErrorMessage.chatIdInvalid]),
+    404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+    ...protectedRouteErrors("clients:write", CONVERSATION_METHODS),
+  },
+});
 
 const putConversationRoute = createRoute({
-  method: "put",
-  path: "/{chatId}",
   tags: ["Conversations"],
-  summary: "Link a chat to a client, or unlink it",
-  description:
-    "Creates the chat's conversation if needed, stored under the canonical chat id. The chat's lookup answers " +
-    "the new link at once in this location.",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
+  method: "put",
+  path: "/{chatId}",
+  summary: "Link a chat to a client, or unlink it",
+  description:
+    "Links the conversation that has this id (its chat id or an alias); creates it under the canonical id if " +
+    "no conversation has it. Every id of the conversation answers the new link at once in this location.",
   request: {
     params: chatIdParamsSchema,
     body: {
@@ -43,7 +77,7 @@ const putConversationRoute = createRoute({
     200: jsonResponse(
       "The conversation, created or updated.",
       conversationResponseSchema,
-      { success: true, record: { chat_id: "123456789@c.us", client_id: "abc123" } },
+      EXAMPLE,
       BOOKMARK_HEADER,
     ),
     400: errorResponse("The chat id or the body is not valid.", [
@@ -52,17 +86,18 @@ const putConversationRoute = createRoute({
     ]),
     404: errorResponse("`client_id` names no client; nothing was written.", [ErrorMessage.clientNotFound]),
     413: errorResponse("The body is larger than 16 KiB.", [ErrorMessage.payloadTooLarge]),
-    ...protectedRouteErrors("clients:write", "PUT, DELETE"),
+    ...protectedRouteErrors("clients:write", CONVERSATION_METHODS),
   },
 });
 
 const deleteConversationRoute = createRoute({
-  method: "delete",
-  path: "/{chatId}",
   tags: ["Conversations"],
-  summary: "Delete a chat's conversation",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
+  method: "delete",
+  path: "/{chatId}",
+  summary: "Delete a conversation, by any of its ids",
+  description: 'Every id of the conversation answers "Conversation not found" at once in this location.',
   request: { params: chatIdParamsSchema },
   responses: {
     200: jsonResponse(
@@ -72,25 +107,101 @@ const deleteConversationRoute = createRoute({
       BOOKMARK_HEADER,
     ),
     400: errorResponse("The chat id is not valid.", [ErrorMessage.chatIdInvalid]),
-    404: errorResponse("No conversation has this chat id.", [ErrorMessage.conversationNotFound]),
-    ...protectedRouteErrors("clients:write", "PUT, DELETE"),
+    404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+    ...protectedRouteErrors("clients:write", CONVERSATION_METHODS),
   },
 });
 
-/** `/api/conversations`: the writes that link chats to clients. */
-export const conversationsRoutes = createRouter()
+const putAliasRoute = createRoute({
+  tags: ["Conversations"],
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope("clients:write"), limitPerToken] as const,
+  method: "put",
+  path: "/{chatId}/aliases/{alias}",
+  summary: "Add another id of the same person (a LID or a phone-number id)",
+  description:
+    "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
+    "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
+    "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
+    "this location.",
+  request: { params: aliasParamsSchema },
+  responses: {
+    200: jsonResponse(
+      "The conversation, with the alias among its ids.",
+      conversationResponseSchema,
+      EXAMPLE,
+      BOOKMARK_HEADER,
+    ),
+    400: errorResponse("The chat id is not valid, or the alias is not a person's id.", [
+      ErrorMessage.chatIdInvalid,
+      ErrorMessage.aliasInvalid,
+    ]),
+    404: errorResponse("No conversation has the chat id.", [ErrorMessage.conversationNotFound]),
+    409: errorResponse("The alias is an id of a conversation of another client; nothing changed.", [
+      ErrorMessage.chatIdConflict,
+    ]),
+    ...protectedRouteErrors("clients:write", ALIAS_METHODS),
+  },
+});
+
+const deleteAliasRoute = createRoute({
+  tags: ["Conversations"],
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope("clients:write"), limitPerToken] as const,
+  method: "delete",
+  path: "/{chatId}/aliases/{alias}",
+  summary: "Remove an id from a conversation",
+  description:
+    'The alias answers "Conversation not found" at once in this location. A conversation\'s own chat id is not ' +
+    "an alias: delete the conversation instead.",
+  request: { params: aliasParamsSchema },
+  responses: {
+    200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
+    400: errorResponse("The chat id or the alias is not valid.", [
+      ErrorMessage.chatIdInvalid,
+      ErrorMessage.aliasInvalid,
+    ]),
+    404: errorResponse("No conversation has the chat id, or the alias is not one of its aliases.", [
+      ErrorMessage.conversationNotFound,
+      ErrorMessage.aliasNotFound,
+    ]),
+    ...protectedRouteErrors("clients:write", ALIAS_METHODS),
+  },
+});
+
+const router = createRouter();
+router.all("/:chatId", allowMethods("GET", "PUT", "DELETE"));
+router.all("/:chatId/aliases/:alias", allowMethods("PUT", "DELETE"));
+
+/** `/api/conversations`: the conversations that link chats to clients, and their ids. */
+export const conversationsRoutes = router
+  .openapi(getConversationRoute, async (c) => {
+    const { chatId } = c.req.valid("param");
+    const record = await getConversation(requestContext(c), chatId);
+    return c.json({ success: true as const, record }, 200);
+  })
   .openapi(putConversationRoute, async (c) => {
     const { chatId } = c.req.valid("param");
     const { client_id } = c.req.valid("json");
-    const { bookmark } = await putConversation(requestContext(c), chatId, client_id);
+    const { record, bookmark } = await putConversation(requestContext(c), chatId, client_id);
     if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const, record: { chat_id: chatId, client_id } }, 200);
+    return c.json({ success: true as const, record }, 200);
   })
   .openapi(deleteConversationRoute, async (c) => {
     const { chatId } = c.req.valid("param");
     const { bookmark } = await removeConversation(requestContext(c), chatId);
     if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
     return c.json({ success: true as const }, 200);
+  })
+  .openapi(putAliasRoute, async (c) => {
+    const { chatId, alias } = c.req.valid("param");
+    const { record, bookmark } = await putAlias(requestContext(c), chatId, alias);
+    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
+    return c.json({ success: true as const, record }, 200);
+  })
+  .openapi(deleteAliasRoute, async (c) => {
+    const { chatId, alias } = c.req.valid("param");
+    const { bookmark } = await removeAlias(requestContext(c), chatId, alias);
+    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
+    return c.json({ success: true as const }, 200);
   });
-
-conversationsRoutes.all("/:chatId", allowMethods("PUT", "DELETE"));

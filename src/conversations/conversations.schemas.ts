@@ -1,15 +1,30 @@
 import { z } from "@hono/zod-openapi";
-import { CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
+import { aliasSchema, CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
 import { clientIdSchema } from "../domain/client";
 
+const chatIdParam = chatIdSchema.openapi({
+  param: {
+    description:
+      "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net` and " +
+      "`N:12@s.whatsapp.net` are `N@c.us`). A new conversation is stored under the canonical form.",
+  },
+  example: "123456789@c.us",
+  type: "string",
+  maxLength: CHAT_ID_MAX_LENGTH,
+});
+
 /** The `{chatId}` path parameter of the conversation routes, canonicalised. */
-export const chatIdParamsSchema = z.object({
-  chatId: chatIdSchema.openapi({
+export const chatIdParamsSchema = z.object({ chatId: chatIdParam });
+
+/** The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised. */
+export const aliasParamsSchema = z.object({
+  chatId: chatIdParam,
+  alias: aliasSchema.openapi({
     param: {
       description:
-        "The WhatsApp chat id; stored in canonical form (`N@s.whatsapp.net` and `N:12@s.whatsapp.net` are stored as `N@c.us`).",
+        "Another id of the same person: a phone-number id (`N@c.us`, `N@s.whatsapp.net`) or a LID (`N@lid`).",
     },
-    example: "123456789@c.us",
+    example: "987654321098765@lid",
     type: "string",
     maxLength: CHAT_ID_MAX_LENGTH,
   }),
@@ -25,13 +40,19 @@ export const putConversationBodySchema = z
   })
   .openapi("PutConversationBody");
 
-/** The 200 body of `PUT /api/conversations/{chatId}`. */
-export const conversationResponseSchema = z
+const conversationSchema = z
   .object({
-    success: z.literal(true),
-    record: z.object({
-      chat_id: z.string().openapi({ description: "The canonical chat id.", example: "123456789@c.us" }),
-      client_id: z.string().nullable().openapi({ example: "abc123" }),
-    }),
+    chat_id: z
+      .string()
+      .openapi({ description: "The conversation's own chat id (canonical).", example: "123456789@c.us" }),
+    client_id: z.string().nullable().openapi({ example: "abc123" }),
+    aliases: z
+      .array(z.string())
+      .openapi({ description: "Its other ids (canonical), sorted.", example: ["987654321098765@lid"] }),
   })
+  .openapi("Conversation");
+
+/** The 200 body of the conversation routes that answer a conversation. */
+export const conversationResponseSchema = z
+  .object({ success: z.literal(true), record: conversationSchema })
   .openapi("ConversationResponse");

@@ -1,36 +1,83 @@
-import { CONVERSATION_NOT_FOUND } from "../domain/chat-lookup";
+import { openPrimarySession } from "../db/client";
+import { withTransientRetries } from "../db/retry";
+import { type ChatChange, CONVERSATION_NOT_FOUND } from "../domain/chat-lookup";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
-import { deleteConversation, upsertConversation } from "./conversations.repository";
+import {
+  deleteAlias,
+  deleteConversation,
+  findConversations,
+  insertAlias,
+  mergeConversations,
+  type StoredConversation,
+  upsertConversation,
+} from "./conversations.repository";
+
+/** A conversation as the API shows it. */
+export interface ConversationRecord {
+  chat_id: string;
+  client_id: string | null;
+  aliases: string[];
+}
+
+/** What a conversation write answers: the record, and the D1 bookmark after the write. */
+export interface ConversationWritten {
+  record: ConversationRecord;
+  bookmark: string | null;
+}
+
+function recordOf(stored: StoredConversation): ConversationRecord {
+  return {
+    chat_id: stored.chatId,
+    client_id: stored.clientId,
+    aliases: stored.ids.filter((id) => id !== stored.chatId),
+  };
+}
+
+/** Every id of the conversation now answers what it answers. */
+function changesOf(stored: StoredConversation): ChatChange[] {
+  return stored.ids.map((chatId) => ({ chatId, lookup: stored.lookup }));
+}
 
 /**
- * Links a chat to a client (or unlinks it with `null`), creating its conversation if needed; the
- * chat's lookup then answers the new link, here at once. Retried on transient D1 errors: an
- * upsert is idempotent.
+ * The conversation that has `chatId` among its ids, read from the primary.
  *
- * @param chatId - A canonical chat id: whichever spelling the caller used, one row per chat.
+ * @throws {ApiError} 404 "Conversation not found".
+ */
+export async function getConversation(context: RequestContext, chatId: string): Promise<ConversationRecord> {
+  const { db } = openPrimarySession(context.db);
+  const [stored] = await withTransientRetries(() => findConversations(db, [chatId]), context);
+  if (stored === null || stored === undefined) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  return recordOf(stored);
+}
+
+/**
+ * Links the conversation that has `chatId` among its ids to a client (or unlinks it with
+ * `null`), creating it under `chatId` if no conversation has that id; every id of it then
+ * answers the new link, here at once. Retried on transient D1 errors: an upsert is idempotent.
+ *
  * @throws {ApiError} 404 "Client not found" when `clientId` names no client (nothing is written).
  */
 export async function putConversation(
   context: RequestContext,
   chatId: string,
   clientId: string | null,
-): Promise<{ bookmark: string | null }> {
-  const { result: linked, bookmark } = await context.lookups.commit(context, {
+): Promise<ConversationWritten> {
+  const { result: stored, bookmark } = await context.lookups.commit(context, {
     idempotent: true,
     run: async (db) => {
-      const lookup = await upsertConversation(db, chatId, clientId);
-      return { result: lookup !== null, changes: lookup === null ? [] : [{ chatId, lookup }] };
+      const stored = await upsertConversation(db, chatId, clientId);
+      return { result: stored, changes: stored === null ? [] : changesOf(stored) };
     },
   });
-  if (!linked) throw new ApiError(404, ErrorMessage.clientNotFound);
-  return { bookmark };
+  if (stored === null) throw new ApiError(404, ErrorMessage.clientNotFound);
+  return { record: recordOf(stored), bookmark };
 }
 
 /**
- * Deletes a chat's conversation; its lookup then answers "Conversation not found", here at once.
- * Not retried: a retry after a lost reply would answer 404 for a delete that succeeded (the
- * caches are made to say "not found" then too).
+ * Deletes the conversation that has `chatId` among its ids; every id of it then answers
+ * "Conversation not found", here at once. Not retried: a retry after a lost reply would answer
+ * 404 for a delete that succeeded.
  *
  * @throws {ApiError} 404 "Conversation not found".
  */
@@ -38,13 +85,91 @@ export async function removeConversation(
   context: RequestContext,
   chatId: string,
 ): Promise<{ bookmark: string | null }> {
-  const { result: existed, bookmark } = await context.lookups.commit(context, {
+  const { result: ids, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
-    run: async (db) => ({
-      result: await deleteConversation(db, chatId),
-      changes: [{ chatId, lookup: CONVERSATION_NOT_FOUND }],
-    }),
+    run: async (db) => {
+      const ids = await deleteConversation(db, chatId);
+      return { result: ids, changes: ids.map((id) => ({ chatId: id, lookup: CONVERSATION_NOT_FOUND })) };
+    },
   });
-  if (!existed) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  if (ids.length === 0) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  return { bookmark };
+}
+
+type AliasOutcome = { stored: StoredConversation } | { error: ErrorMessage };
+
+// A write between the read and the guarded batch leaves both conversations as they were; the
+// decision is then taken again on what is there now.
+const ALIAS_ATTEMPTS = 3;
+
+/**
+ * Makes `alias` an id of the conversation that has `chatId` among its ids. An id of no
+ * conversation is added; an id of another conversation merges that one into this one when no
+ * client mapping is lost (either has no client, or both the same), in one atomic batch; every
+ * id of the merged conversation then answers its client, here at once.
+ *
+ * @throws {ApiError} 404 "Conversation not found"; 409 "Chat ID belongs to another client".
+ */
+export async function putAlias(
+  context: RequestContext,
+  chatId: string,
+  alias: string,
+): Promise<ConversationWritten> {
+  const { result, bookmark } = await context.lookups.commit<AliasOutcome>(context, {
+    idempotent: true,
+    run: async (db) => {
+      for (let attempt = 1; attempt <= ALIAS_ATTEMPTS; attempt++) {
+        const [target, owner] = await findConversations(db, [chatId, alias]);
+        if (target === null || target === undefined) {
+          return { result: { error: ErrorMessage.conversationNotFound }, changes: [] };
+        }
+        if (owner?.id === target.id) return { result: { stored: target }, changes: [] };
+        if (
+          owner &&
+          owner.clientId !== null &&
+          target.clientId !== null &&
+          owner.clientId !== target.clientId
+        ) {
+          return { result: { error: ErrorMessage.chatIdConflict }, changes: [] };
+        }
+        const after = owner
+          ? await mergeConversations(db, target, owner, alias)
+          : await insertAlias(db, target, alias);
+        if (after.target !== null && after.owner?.id === after.target.id) {
+          return { result: { stored: after.target }, changes: changesOf(after.target) };
+        }
+      }
+      throw new Error("an alias write kept meeting concurrent writes");
+    },
+  });
+  if ("error" in result)
+    throw new ApiError(result.error === ErrorMessage.chatIdConflict ? 409 : 404, result.error);
+  return { record: recordOf(result.stored), bookmark };
+}
+
+/**
+ * Removes `alias` from the conversation that has `chatId` among its ids; `alias` then answers
+ * "Conversation not found", here at once. A conversation's own chat id is not an alias. Not
+ * retried, as deletes are not.
+ *
+ * @throws {ApiError} 404 "Conversation not found" or "Alias not found".
+ */
+export async function removeAlias(
+  context: RequestContext,
+  chatId: string,
+  alias: string,
+): Promise<{ bookmark: string | null }> {
+  const { result, bookmark } = await context.lookups.commit(context, {
+    idempotent: false,
+    run: async (db) => {
+      const outcome = await deleteAlias(db, chatId, alias);
+      return {
+        result: outcome,
+        changes: outcome.removed ? [{ chatId: alias, lookup: CONVERSATION_NOT_FOUND }] : [],
+      };
+    },
+  });
+  if (!result.conversation) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  if (!result.removed) throw new ApiError(404, ErrorMessage.aliasNotFound);
   return { bookmark };
 }

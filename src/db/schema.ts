@@ -35,6 +35,22 @@ export const conversation = sqliteTable(
   (table) => [index("conversation_client_id_idx").on(table.clientId)],
 );
 
+/**
+ * Every id of every conversation: its own `chat_id` (registered by a trigger when the row is
+ * inserted) and its aliases, all canonical. The primary key makes each id belong to one
+ * conversation at most; the lookup resolves any of them.
+ */
+export const chatIds = sqliteTable(
+  "chat_ids",
+  {
+    chatId: text("chat_id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversation.id, { onDelete: "cascade" }),
+  },
+  (table) => [index("chat_ids_conversation_id_idx").on(table.conversationId)],
+);
+
 /** The scopes a token may carry. */
 export const TOKEN_SCOPES = ["clients:read", "clients:write"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];

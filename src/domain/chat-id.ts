@@ -66,3 +66,29 @@ export const chatIdSchema = z
     context.addIssue({ code: "custom", message: result.error, input: raw });
     return z.NEVER;
   });
+
+/**
+ * An optional second chat id (`alt`: the other id of the same person): `chatId`'s rules, but
+ * absent, empty or blank means none.
+ */
+export const otherChatIdSchema = z
+  .string({ error: ErrorMessage.chatIdInvalid })
+  .optional()
+  .transform((raw, context) => {
+    if (raw === undefined || raw.trim() === "") return undefined;
+    const result = parseChatId(raw);
+    if (result.ok) return result.chatId;
+    context.addIssue({ code: "custom", message: ErrorMessage.chatIdInvalid, input: raw });
+    return z.NEVER;
+  });
+
+// A person's canonical ids: a phone-number id or a LID, never a group, broadcast or newsletter.
+const PERSON_ID = /^\d+@(c\.us|lid)$/;
+
+/** An alias: a person's id in any spelling, transformed to its canonical form. */
+export const aliasSchema = z.string({ error: ErrorMessage.aliasInvalid }).transform((raw, context) => {
+  const result = parseChatId(raw);
+  if (result.ok && PERSON_ID.test(result.chatId)) return result.chatId;
+  context.addIssue({ code: "custom", message: ErrorMessage.aliasInvalid, input: raw });
+  return z.NEVER;
+});

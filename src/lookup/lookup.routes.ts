@@ -65,13 +65,17 @@ router.all("/view", allowMethods("GET"));
 
 /** `/api/clients/view`: the lookup. */
 export const lookupRoutes = router.openapi(viewClientRoute, async (c) => {
-  const { chatId } = c.req.valid("query");
+  const { chatId, alt } = c.req.valid("query");
   const { sessions } = c.var.token;
-  const result = await lookUpClientSession(requestContext(c), chatId, {
-    fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
-    bookmark: c.req.header("x-d1-bookmark") ?? null,
-    visibleSessions: sessions,
-  });
+  const result = await lookUpClientSession(
+    requestContext(c),
+    { chatId, alt },
+    {
+      fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
+      bookmark: c.req.header("x-d1-bookmark") ?? null,
+      visibleSessions: sessions,
+    },
+  );
   c.set("cacheTier", result.tier);
   // Which tier answered would tell a session-limited token that a hidden chat exists.
   if (sessions === null) {

@@ -1,4 +1,4 @@
-import type { ChatLookup, ClientSession } from "../domain/chat-lookup";
+import { type ChatLookup, type ClientSession, CONVERSATION_NOT_FOUND } from "../domain/chat-lookup";
 import { ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import type { CacheTier, ReadOptions } from "./lookup-cache";
@@ -19,24 +19,42 @@ export interface LookupResult {
   bookmark: string | null;
 }
 
+/** A person's chat, by the ids the message carried. */
+export interface ChatQuery {
+  /** A canonical chat id (see src/domain/chat-id.ts). */
+  chatId: string;
+  /** The other id of the same person, when the message carried one (canonical). */
+  alt?: string | undefined;
+}
+
 /**
  * The original API's lookup: the chat's conversation, then its client, then the client's
- * session; from the nearest cache tier that knows the chat.
+ * session; from the nearest cache tier that knows the chat. With `alt`, the first of the two
+ * ids whose conversation has a client answers.
  *
- * @param chatId - A canonical chat id (see src/domain/chat-id.ts).
  * @param visibleSessions - The sessions the caller's token is limited to (`null`: all).
  * @throws {ApiError} 408 past the request's deadline.
  */
 export async function lookUpClientSession(
   context: RequestContext,
-  chatId: string,
+  query: ChatQuery,
   options: ReadOptions & { visibleSessions: readonly string[] | null },
 ): Promise<LookupResult> {
   const started = context.clock.now();
-  const { answers, tier, bookmark } = await context.lookups.get(context, [chatId], options);
-  const lookup = answers.get(chatId) ?? { status: "conversation-not-found" };
-  const answer = visibleAnswer(lookup, options.visibleSessions);
-  return { answer, tier, bookmark, storageMs: context.clock.now() - started };
+  const ids = query.alt === undefined ? [query.chatId] : [query.chatId, query.alt];
+  const { answers, tier, bookmark } = await context.lookups.get(context, ids, options);
+  const visible = ids.map((id) =>
+    visibleAnswer(answers.get(id) ?? CONVERSATION_NOT_FOUND, options.visibleSessions),
+  );
+  return { answer: firstAnswer(visible), tier, bookmark, storageMs: context.clock.now() - started };
+}
+
+/** The first record; else "Client not found" if any id names a conversation; else "Conversation not found". */
+function firstAnswer(answers: readonly LookupAnswer[]): LookupAnswer {
+  const answer =
+    answers.find((candidate) => "record" in candidate) ??
+    answers.find((candidate) => "error" in candidate && candidate.error === ErrorMessage.clientNotFound);
+  return answer ?? { error: ErrorMessage.conversationNotFound };
 }
 
 /**

@@ -36,7 +36,7 @@ describe("PUT /api/conversations/{chatId}", () => {
     expect(response.headers.get("x-d1-bookmark")).toBeTruthy();
     expect(await response.json()).toEqual({
       success: true,
-      record: { chat_id: chatId, client_id: client.id },
+      record: { chat_id: chatId, client_id: client.id, aliases: [] },
     });
     expect(await (await lookup(chatId, reader)).json()).toEqual({
       success: true,
@@ -52,7 +52,7 @@ describe("PUT /api/conversations/{chatId}", () => {
     });
     expect(await response.json()).toEqual({
       success: true,
-      record: { chat_id: `${number}@c.us`, client_id: client.id },
+      record: { chat_id: `${number}@c.us`, client_id: client.id, aliases: [] },
     });
     await write("PUT", `/api/conversations/${number}@c.us`, writer, { client_id: client.id });
     expect(await storedConversations(number)).toEqual([{ chat_id: `${number}@c.us`, client_id: client.id }]);
@@ -76,7 +76,10 @@ describe("PUT /api/conversations/{chatId}", () => {
     const { chatId } = await seedLinkedChat();
     expect((await lookup(chatId, reader)).status).toBe(200);
     const response = await write("PUT", `/api/conversations/${chatId}`, writer, { client_id: null });
-    expect(await response.json()).toEqual({ success: true, record: { chat_id: chatId, client_id: null } });
+    expect(await response.json()).toEqual({
+      success: true,
+      record: { chat_id: chatId, client_id: null, aliases: [] },
+    });
     expect(await (await lookup(chatId, reader)).json()).toEqual({ error: "Client not found" });
     expect(await env.CACHE.get(await lookupCacheKey(chatId))).toBeNull();
   });
@@ -155,14 +158,18 @@ describe("DELETE /api/conversations/{chatId}", () => {
     expect(await response.json()).toEqual({ error: "Conversation not found" });
   });
 
-  it("answers GET on a conversation with 405 and Allow: PUT, DELETE", async () => {
-    const chat = await seedConversation({ clientId: null });
-    const response = await request(`/api/conversations/${chat.chatId}`, {
-      headers: { Authorization: `Bearer ${writer}` },
-    });
-    expect(response.status).toBe(405);
-    expect(response.headers.get("Allow")).toBe("PUT, DELETE");
-  });
+  it.each(["POST", "PATCH"])(
+    "answers %s on a conversation with 405 and Allow: GET, PUT, DELETE",
+    async (method) => {
+      const chat = await seedConversation({ clientId: null });
+      const response = await request(`/api/conversations/${chat.chatId}`, {
+        method,
+        headers: { Authorization: `Bearer ${writer}` },
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("Allow")).toBe("GET, PUT, DELETE");
+    },
+  );
 });
 
 describe("reading your own writes", () => {

@@ -4,6 +4,7 @@ import {
   captureLogs,
   hangD1,
   hangKv,
+  holdNextBatch,
   holdNextStatement,
   lookup,
   lookupCacheKey,
@@ -178,7 +179,7 @@ describe("storage that hangs or answers late", () => {
     const { chatId } = await seedLinkedChat();
     expect((await api.fetch(...lookupRequest(chatId, reader))).status).toBe(200);
     // The DELETE commits at once, but its answer comes back only after LOOKUP_TIMEOUT_MS.
-    const held = holdNextStatement((sql) => sql.startsWith("delete"));
+    const held = holdNextBatch();
     const late = api.send(...writeRequest("DELETE", `/api/conversations/${chatId}`, writer));
     await held.reached;
     await clock.advance(5000);
