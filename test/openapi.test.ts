@@ -27,6 +27,7 @@ describe("GET /openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual([
       "/api/clients/view",
+      "/api/clients/view/batch",
       "/api/clients/{id}",
       "/api/conversations/{chatId}",
       "/api/conversations/{chatId}/aliases/{alias}",

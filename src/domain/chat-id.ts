@@ -69,16 +69,24 @@ export const chatIdSchema = z
 
 /**
  * An optional second chat id (`alt`: the other id of the same person): `chatId`'s rules, but
- * absent, empty or blank means none.
+ * absent, empty or blank means none (`chatId: undefined`).
  */
+export function parseOtherChatId(
+  raw: string | null | undefined,
+): { ok: true; chatId: string | undefined } | { ok: false; error: typeof ErrorMessage.chatIdInvalid } {
+  if (raw === undefined || raw === null || raw.trim() === "") return { ok: true, chatId: undefined };
+  const result = parseChatId(raw);
+  return result.ok ? result : { ok: false, error: ErrorMessage.chatIdInvalid };
+}
+
+/** The `alt` field: validated with {@link parseOtherChatId}, canonical or `undefined`. */
 export const otherChatIdSchema = z
   .string({ error: ErrorMessage.chatIdInvalid })
   .optional()
   .transform((raw, context) => {
-    if (raw === undefined || raw.trim() === "") return undefined;
-    const result = parseChatId(raw);
+    const result = parseOtherChatId(raw);
     if (result.ok) return result.chatId;
-    context.addIssue({ code: "custom", message: ErrorMessage.chatIdInvalid, input: raw });
+    context.addIssue({ code: "custom", message: result.error, input: raw });
     return z.NEVER;
   });
 

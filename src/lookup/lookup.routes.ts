@@ -1,14 +1,24 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { clientSessionResponseSchema } from "../domain/client";
 import { ApiError, ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
+import { batchBodyLimit } from "../middleware/body-limit";
 import { limitPerToken } from "../middleware/rate-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
-import { requestContext } from "../request-context";
+import { type AppEnv, requestContext } from "../request-context";
 import { createRouter } from "../router";
-import { viewClientQuerySchema } from "./lookup.schemas";
-import { lookUpClientSession } from "./lookup.service";
+import { batchBodySchema, batchResponseSchema, viewClientQuerySchema } from "./lookup.schemas";
+import { lookUpClientSession, lookUpClientSessions } from "./lookup.service";
+
+const SERVER_TIMING_HEADER = {
+  "Server-Timing": {
+    description:
+      'The deepest tier that answered and the storage time: `tier;desc="memory|kv|d1", storage;dur=<ms>`.',
+    schema: { type: "string" as const },
+  },
+};
 
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
@@ -30,14 +40,7 @@ const viewClientRoute = createRoute({
       "The chat's client and the session that serves it.",
       clientSessionResponseSchema,
       EXAMPLE,
-      {
-        "Server-Timing": {
-          description:
-            'The tier that answered and the storage time: `tier;desc="memory|kv|d1", storage;dur=<ms>`.',
-          schema: { type: "string" },
-        },
-        ...BOOKMARK_HEADER,
-      },
+      { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
     ),
     400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
       ErrorMessage.chatIdRequired,
@@ -52,6 +55,57 @@ const viewClientRoute = createRoute({
   },
 });
 
+const batchRoute = createRoute({
+  method: "post",
+  path: "/view/batch",
+  tags: ["Lookup"],
+  summary: "Find the clients and sessions of up to 100 chats at once",
+  description:
+    "Each result is exactly what the single lookup answers for its item: `{record}`, or `{error}` with its 400 or " +
+    "404 message. All the items' cache misses cost at most one D1 query and one KV bulk read (two when more than " +
+    "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
+    "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: batchBodySchema,
+          example: {
+            lookups: [
+              { chatId: "123456789@c.us" },
+              { chatId: "987654321098765@lid", alt: "123456789@s.whatsapp.net" },
+              { chatId: "555000111@c.us" },
+            ],
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    200: jsonResponse(
+      "One result per lookup, in order.",
+      batchResponseSchema,
+      {
+        success: true as const,
+        results: [
+          { record: EXAMPLE.record },
+          { record: EXAMPLE.record },
+          { error: ErrorMessage.clientNotFound },
+        ],
+      },
+      { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
+    ),
+    400: errorResponse("The body is not JSON, not declared as JSON, or not 1 to 100 lookups.", [
+      ErrorMessage.invalidBody,
+    ]),
+    413: errorResponse("The body is larger than 64 KiB.", [ErrorMessage.payloadTooLarge]),
+    ...protectedRouteErrors("clients:read", "POST"),
+  },
+});
+
 /** Whether the caller asked to skip every cache (`Cache-Control: no-cache`). */
 function wantsFreshAnswer(cacheControl: string | undefined): boolean {
   return (cacheControl ?? "")
@@ -60,28 +114,43 @@ function wantsFreshAnswer(cacheControl: string | undefined): boolean {
     .some((directive) => directive.trim() === "no-cache");
 }
 
-const router = createRouter();
-router.all("/view", allowMethods("GET"));
+/** How a lookup may be answered, from the request's headers and token. */
+function readOptions(c: Context<AppEnv>) {
+  return {
+    fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
+    bookmark: c.req.header("x-d1-bookmark") ?? null,
+    visibleSessions: c.var.token.sessions,
+  };
+}
 
-/** `/api/clients/view`: the lookup. */
-export const lookupRoutes = router.openapi(viewClientRoute, async (c) => {
-  const { chatId, alt } = c.req.valid("query");
-  const { sessions } = c.var.token;
-  const result = await lookUpClientSession(
-    requestContext(c),
-    { chatId, alt },
-    {
-      fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
-      bookmark: c.req.header("x-d1-bookmark") ?? null,
-      visibleSessions: sessions,
-    },
-  );
+/** Where the answer came from, for callers that may know it. */
+function describeStorage(
+  c: Context<AppEnv>,
+  result: { tier: string; storageMs: number; bookmark: string | null },
+) {
   c.set("cacheTier", result.tier);
   // Which tier answered would tell a session-limited token that a hidden chat exists.
-  if (sessions === null) {
-    c.header("Server-Timing", `tier;desc="${result.tier}", storage;dur=${result.storageMs}`);
-    if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
-  }
-  if ("error" in result.answer) throw new ApiError(404, result.answer.error);
-  return c.json({ success: true as const, record: result.answer.record }, 200);
-});
+  if (c.var.token.sessions !== null) return;
+  c.header("Server-Timing", `tier;desc="${result.tier}", storage;dur=${result.storageMs}`);
+  if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
+}
+
+const router = createRouter();
+router.all("/view", allowMethods("GET"));
+router.all("/view/batch", allowMethods("POST"));
+
+/** `/api/clients/view`: the lookup, one chat or many. */
+export const lookupRoutes = router
+  .openapi(viewClientRoute, async (c) => {
+    const { chatId, alt } = c.req.valid("query");
+    const result = await lookUpClientSession(requestContext(c), { chatId, alt }, readOptions(c));
+    describeStorage(c, result);
+    if ("error" in result.answer) throw new ApiError(404, result.answer.error);
+    return c.json({ success: true as const, record: result.answer.record }, 200);
+  })
+  .openapi(batchRoute, async (c) => {
+    const { lookups } = c.req.valid("json");
+    const result = await lookUpClientSessions(requestContext(c), lookups, readOptions(c));
+    describeStorage(c, result);
+    return c.json({ success: true as const, results: result.answers }, 200);
+  });

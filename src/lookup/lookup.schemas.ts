@@ -1,5 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { CHAT_ID_MAX_LENGTH, chatIdSchema, otherChatIdSchema } from "../domain/chat-id";
+import {
+  CHAT_ID_MAX_LENGTH,
+  chatIdSchema,
+  otherChatIdSchema,
+  parseChatId,
+  parseOtherChatId,
+} from "../domain/chat-id";
+import { ErrorMessage } from "../errors";
+import type { BatchItem } from "./lookup.service";
 
 /** The query of `GET /api/clients/view`. */
 export const viewClientQuerySchema = z.object({
@@ -24,3 +32,52 @@ export const viewClientQuerySchema = z.object({
     maxLength: CHAT_ID_MAX_LENGTH,
   }),
 });
+
+/** The most lookups one batch may carry. */
+export const MAX_BATCH_ITEMS = 100;
+
+const batchItemSchema = z
+  .strictObject({
+    chatId: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "As `chatId` of the single lookup.", example: "123456789@c.us" }),
+    alt: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "As `alt` of the single lookup.", example: "987654321098765@lid" }),
+  })
+  // Each item is checked as the single lookup checks its query: its 400 becomes its answer.
+  .transform((item): BatchItem => {
+    const chat = parseChatId(item.chatId ?? undefined);
+    if (!chat.ok) return { error: chat.error };
+    const alt = parseOtherChatId(item.alt);
+    if (!alt.ok) return { error: alt.error };
+    return { query: { chatId: chat.chatId, alt: alt.chatId } };
+  });
+
+/** The body of `POST /api/clients/view/batch`: 1 to 100 lookups. */
+export const batchBodySchema = z
+  .strictObject({ lookups: z.array(batchItemSchema).min(1).max(MAX_BATCH_ITEMS) })
+  .openapi("BatchLookupBody");
+
+const batchResultSchema = z
+  .union([
+    z.object({ record: z.object({ id: z.string(), session_id: z.string() }) }),
+    z.object({
+      error: z.enum([
+        ErrorMessage.chatIdRequired,
+        ErrorMessage.chatIdInvalid,
+        ErrorMessage.conversationNotFound,
+        ErrorMessage.clientNotFound,
+      ]),
+    }),
+  ])
+  .openapi("BatchLookupResult");
+
+/** The 200 body of the batch lookup: one result per lookup, in order. */
+export const batchResponseSchema = z
+  .object({ success: z.literal(true), results: z.array(batchResultSchema) })
+  .openapi("BatchLookupResponse");

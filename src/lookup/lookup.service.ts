@@ -3,15 +3,27 @@ import { ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import type { CacheTier, ReadOptions } from "./lookup-cache";
 
-/** What the caller sees of a chat: its client's session, or the contract's 404 message. */
-export type LookupAnswer =
-  | { record: ClientSession }
-  | { error: typeof ErrorMessage.conversationNotFound | typeof ErrorMessage.clientNotFound };
+/** A person's chat, by the ids the message carried (canonical, see src/domain/chat-id.ts). */
+export interface ChatQuery {
+  chatId: string;
+  /** The other id of the same person, when the message carried one. */
+  alt?: string | undefined;
+}
 
-/** A lookup's answer, and where it came from. */
-export interface LookupResult {
-  answer: LookupAnswer;
-  /** The deepest cache tier the lookup needed. */
+type InputError = typeof ErrorMessage.chatIdRequired | typeof ErrorMessage.chatIdInvalid;
+type NotFound = typeof ErrorMessage.conversationNotFound | typeof ErrorMessage.clientNotFound;
+
+/** What the caller sees of a chat: its client's session, or the contract's message. */
+export type LookupAnswer = { record: ClientSession } | { error: InputError | NotFound };
+
+/** A batch item: a valid query, or the 400 message the single lookup would answer for it. */
+export type BatchItem = { query: ChatQuery } | { error: InputError };
+
+/** The answers of one or more lookups, and where they came from. */
+export interface LookupResults {
+  /** One answer per query, in order. */
+  answers: LookupAnswer[];
+  /** The deepest cache tier the lookups needed. */
   tier: CacheTier;
   /** Milliseconds spent waiting on KV and D1. */
   storageMs: number;
@@ -19,34 +31,52 @@ export interface LookupResult {
   bookmark: string | null;
 }
 
-/** A person's chat, by the ids the message carried. */
-export interface ChatQuery {
-  /** A canonical chat id (see src/domain/chat-id.ts). */
-  chatId: string;
-  /** The other id of the same person, when the message carried one (canonical). */
-  alt?: string | undefined;
-}
+type Options = ReadOptions & {
+  /** The sessions the caller's token is limited to (`null`: all). */
+  visibleSessions: readonly string[] | null;
+};
 
 /**
  * The original API's lookup: the chat's conversation, then its client, then the client's
  * session; from the nearest cache tier that knows the chat. With `alt`, the first of the two
  * ids whose conversation has a client answers.
  *
- * @param visibleSessions - The sessions the caller's token is limited to (`null`: all).
  * @throws {ApiError} 408 past the request's deadline.
  */
-export async function lookUpClientSession(
+export async function lookUpClientSession(context: RequestContext, query: ChatQuery, options: Options) {
+  const { answers, ...rest } = await lookUpClientSessions(context, [{ query }], options);
+  return { answer: answers[0] as LookupAnswer, ...rest };
+}
+
+/**
+ * Many lookups at once, each answered exactly as alone: all their ids read together, so that
+ * their cache misses cost one KV bulk read and one D1 query.
+ *
+ * @throws {ApiError} 408 past the request's deadline.
+ */
+export async function lookUpClientSessions(
   context: RequestContext,
-  query: ChatQuery,
-  options: ReadOptions & { visibleSessions: readonly string[] | null },
-): Promise<LookupResult> {
+  items: readonly BatchItem[],
+  options: Options,
+): Promise<LookupResults> {
   const started = context.clock.now();
-  const ids = query.alt === undefined ? [query.chatId] : [query.chatId, query.alt];
-  const { answers, tier, bookmark } = await context.lookups.get(context, ids, options);
-  const visible = ids.map((id) =>
-    visibleAnswer(answers.get(id) ?? CONVERSATION_NOT_FOUND, options.visibleSessions),
-  );
-  return { answer: firstAnswer(visible), tier, bookmark, storageMs: context.clock.now() - started };
+  const ids = items.flatMap((item) => ("query" in item ? idsOf(item.query) : []));
+  const read =
+    ids.length > 0
+      ? await context.lookups.get(context, ids, options)
+      : { answers: new Map<string, ChatLookup>(), tier: "memory" as const, bookmark: null };
+  const answers = items.map((item) => {
+    if ("error" in item) return item;
+    const visible = idsOf(item.query).map((id) =>
+      visibleAnswer(read.answers.get(id) ?? CONVERSATION_NOT_FOUND, options.visibleSessions),
+    );
+    return firstAnswer(visible);
+  });
+  return { answers, tier: read.tier, bookmark: read.bookmark, storageMs: context.clock.now() - started };
+}
+
+function idsOf(query: ChatQuery): string[] {
+  return query.alt === undefined ? [query.chatId] : [query.chatId, query.alt];
 }
 
 /** The first record; else "Client not found" if any id names a conversation; else "Conversation not found". */

@@ -17,7 +17,7 @@ export const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
   if (middleware === undefined) {
     middleware = cors({
       origin: (origin) => (origins.includes(origin) ? origin : null),
-      allowMethods: ["GET", "PUT", "DELETE"],
+      allowMethods: ["GET", "POST", "PUT", "DELETE"],
       allowHeaders: ["Authorization", "Content-Type", "Cache-Control", "X-Request-Id", "x-d1-bookmark"],
       exposeHeaders: ["X-Request-Id", "Server-Timing", "x-d1-bookmark", "Retry-After", "WWW-Authenticate"],
       credentials: false,
