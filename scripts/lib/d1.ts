@@ -9,7 +9,14 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { applyMigrations, type D1Target, executeSql } from "./wrangler.ts";
-import { CONFIG_PATH, type D1DatabaseConfig, PROJECT_ROOT, readWranglerConfig } from "./wrangler-config.ts";
+import {
+  CONFIG_PATH,
+  type D1DatabaseConfig,
+  describePlaceholders,
+  PROJECT_ROOT,
+  placeholderIds,
+  readWranglerConfig,
+} from "./wrangler-config.ts";
 
 const BINDING = "DB";
 
@@ -35,6 +42,15 @@ export function openD1(target: D1Target): Promise<D1Connection> {
 }
 
 async function openRemote(target: D1Target): Promise<D1Connection> {
+  // A placeholder id would only fail at Cloudflare's API, after a login: say which field, now.
+  const placeholders = placeholderIds(await readWranglerConfig(target.env), target.env).filter(
+    (placeholder) => placeholder.kind === "d1" && placeholder.binding === BINDING,
+  );
+  if (placeholders.length > 0) {
+    throw new Error(
+      `wrangler.toml has no real D1 database id for ${target.env ? `--env ${target.env}` : "the top level"}:\n${describePlaceholders(placeholders)}`,
+    );
+  }
   return {
     migrated: false,
     query: async (sql: string) => executeSql(target, sql),
