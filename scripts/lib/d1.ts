@@ -68,8 +68,6 @@ interface LocalD1 {
 }
 
 async function openLocal(target: D1Target): Promise<D1Connection> {
-  // The scripts never read `request.cf`: don't let the proxy fetch it from the internet.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   const wrangler = await import("wrangler");
   const config = await readWranglerConfig(target.env);
   const database = config.d1_databases.find((entry) => entry.binding === BINDING);
@@ -77,13 +75,22 @@ async function openLocal(target: D1Target): Promise<D1Connection> {
 
   // wrangler dev keeps its local data in the v3 folder of its state directory.
   const persistPath = join(localStateDir(target.persistTo), "v3");
-  const open = () =>
-    wrangler.getPlatformProxy<Record<typeof BINDING, LocalD1>>({
-      configPath: CONFIG_PATH,
-      environment: target.env,
-      persist: { path: persistPath },
-      remoteBindings: false,
-    });
+  const open = async () => {
+    // The scripts never read `request.cf`: the proxy need not fetch it from the internet. Only
+    // for this call, so that a `wrangler dev` started later by this process behaves as usual.
+    const cfFetch = process.env.CLOUDFLARE_CF_FETCH_ENABLED;
+    process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+    try {
+      return await wrangler.getPlatformProxy<Record<typeof BINDING, LocalD1>>({
+        configPath: CONFIG_PATH,
+        environment: target.env,
+        persist: { path: persistPath },
+        remoteBindings: false,
+      });
+    } finally {
+      if (cfFetch === undefined) delete process.env.CLOUDFLARE_CF_FETCH_ENABLED;
+    }
+  };
   // No local D1 at all yet: every migration is pending, no need to open it to ask.
   let migrated = !existsSync(join(persistPath, "d1"));
   if (migrated) applyMigrations(target);
