@@ -1,20 +1,108 @@
 /**
- * The token CLI: `npm run token -- create|list|revoke …` (see README, "Tokens").
- * Local D1 by default; `--remote` for the deployed database, `--env NAME` for a wrangler environment,
- * `--persist-to DIR` for a local database kept in DIR (as `wrangler dev --persist-to DIR` serves it).
- * `create` prints the new token alone on its last line of output, for scripts to take.
+ * The token CLI: `npm run token -- create|list|revoke|help …` (see README, "Tokens").
+ *
+ * The command line is checked completely before anything is opened, so a mistake costs no
+ * wrangler start. Local D1 by default (opened once, in this process); `--remote` for the deployed
+ * database, `--env NAME` for a wrangler environment, `--persist-to DIR` for a local database kept
+ * in DIR (as `wrangler dev --persist-to DIR` serves it). `create` prints the new token alone on
+ * its last line of output, for scripts to take.
+ *
+ * Exit codes: 0 done; 1 the command ran and failed; 2 the command line is wrong (nothing was done).
  */
-import { parseArgs } from "node:util";
 import { TOKEN_SCOPES, type TokenScope } from "../src/db/schema.ts";
-import { insertTokenSql, mintToken, NAME_PATTERN } from "./lib/tokens.ts";
-import { applyMigrations, type D1Target, executeSql, sqlString } from "./lib/wrangler.ts";
+import { type D1Connection, openD1 } from "./lib/d1.ts";
+import { createTokenSql, mintToken, NAME_PATTERN, type TokenRequest } from "./lib/tokens.ts";
+import { type D1Target, sqlString } from "./lib/wrangler.ts";
 
-const USAGE = `Usage:
-  npm run token -- create --name NAME --scopes clients:read[,clients:write] [--sessions s1,s2] [--expires-in-days N] [--remote] [--env ENV] [--persist-to DIR]
-  npm run token -- list [--remote] [--env ENV] [--persist-to DIR]
-  npm run token -- revoke NAME [--remote] [--env ENV] [--persist-to DIR]`;
+const USAGE = `Usage: npm run token -- <command> [options]
 
+Commands:
+  create --name NAME --scopes clients:read[,clients:write] [--sessions s1,s2] [--expires-in-days N]
+                    mint a token; it is printed once, alone on the last line, and stored as a hash
+  list              list the tokens: name, scopes, sessions, created, expires, status
+  revoke NAME       revoke a token: it stops working within 60 seconds
+  help              print this help (also -h, --help)
+
+Which database (any command):
+  (default)         the local D1 that npm start serves (.wrangler/state)
+  --persist-to DIR  the local D1 kept in DIR (as wrangler dev --persist-to DIR)
+  --remote          the deployed D1 (after npx wrangler login)
+  --env ENV         a wrangler environment, such as staging or production
+
+--expires-in-days N: a positive number of days, fractions allowed (0.5 is 12 hours), counted from
+the moment the token is stored; without it the token never expires.
+Exit codes: 0 done, 1 the command failed, 2 the command line is wrong (nothing was done).`;
+
+const DAY_MS = 86_400_000;
+const MAX_DAYS = 36_500;
+const COMMANDS = ["create", "list", "revoke", "help"] as const;
+const VALUE_OPTIONS = ["name", "scopes", "sessions", "expires-in-days", "env", "persist-to"] as const;
+const CREATE_OPTIONS: readonly ValueOption[] = ["name", "scopes", "sessions", "expires-in-days"];
+
+type ValueOption = (typeof VALUE_OPTIONS)[number];
+
+/** The command line is wrong: exit 2, with the usage. */
 class UsageError extends Error {}
+
+/** The command ran and could not do what was asked: exit 1. */
+class CommandError extends Error {}
+
+type Command =
+  | { kind: "help" }
+  | { kind: "create"; target: D1Target; request: TokenRequest }
+  | { kind: "list"; target: D1Target }
+  | { kind: "revoke"; target: D1Target; name: string };
+
+interface CommandLine {
+  positionals: string[];
+  values: Partial<Record<ValueOption, string>>;
+  remote: boolean;
+  help: boolean;
+}
+
+function isValueOption(name: string): name is ValueOption {
+  return (VALUE_OPTIONS as readonly string[]).includes(name);
+}
+
+/**
+ * Splits the arguments. A value may start with a single dash (`--expires-in-days -1` reaches the
+ * range check, which explains itself), never with two (`--name --scopes` lacks a name).
+ */
+function splitArguments(args: string[]): CommandLine {
+  const line: CommandLine = { positionals: [], values: {}, remote: false, help: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === "--") {
+      line.positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-")) {
+      line.positionals.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf("=");
+    const flag = equals === -1 ? arg : arg.slice(0, equals);
+    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
+    if (flag === "-h" || flag === "--help" || flag === "--remote") {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+      if (flag === "--remote") line.remote = true;
+      else line.help = true;
+      continue;
+    }
+    const name = flag.slice(2);
+    if (!flag.startsWith("--") || !isValueOption(name)) throw new UsageError(`unknown option ${flag}`);
+    if (line.values[name] !== undefined) throw new UsageError(`${flag} is given twice`);
+    let value = inline;
+    if (value === undefined) {
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+      value = next;
+      i++;
+    }
+    line.values[name] = value;
+  }
+  return line;
+}
 
 function list(value: string | undefined): string[] {
   return (value ?? "")
@@ -32,59 +120,109 @@ function checkName(kind: string, value: string): string {
   return value;
 }
 
-async function create(target: D1Target, options: Record<string, string | boolean | undefined>) {
-  if (typeof options.name !== "string") throw new UsageError("create needs --name NAME");
-  const name = checkName("name", options.name);
-  const scopes = list(options.scopes as string | undefined);
+/** `--expires-in-days` in milliseconds: a plain positive decimal, such as 90 or 0.5. */
+function expiryMs(value: string): number {
+  const days = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  const ms = Math.round(days * DAY_MS);
+  if (!(ms >= 1) || days > MAX_DAYS) {
+    throw new UsageError(
+      `--expires-in-days needs a positive number of days (such as 90, or 0.5 for 12 hours), at most ${MAX_DAYS}; "${value}" is not one`,
+    );
+  }
+  return ms;
+}
+
+function targetOf(line: CommandLine): D1Target {
+  const { env, "persist-to": persistTo } = line.values;
+  if (persistTo !== undefined && persistTo.trim() === "")
+    throw new UsageError("--persist-to needs a directory");
+  if (persistTo !== undefined && line.remote)
+    throw new UsageError("--persist-to applies to the local D1 only");
+  if (env !== undefined && env.trim() === "") throw new UsageError("--env needs an environment name");
+  return { remote: line.remote, env, persistTo };
+}
+
+function createRequest(line: CommandLine): TokenRequest {
+  const { name, scopes: scopeList, sessions: sessionList, "expires-in-days": days } = line.values;
+  if (name === undefined) throw new UsageError("create needs --name NAME");
+  checkName("name", name);
+  const scopes = list(scopeList);
   if (scopes.length === 0) throw new UsageError("create needs --scopes clients:read[,clients:write]");
   for (const scope of scopes) {
     if (!(TOKEN_SCOPES as readonly string[]).includes(scope)) {
       throw new UsageError(`unknown scope "${scope}"; scopes are ${TOKEN_SCOPES.join(", ")}`);
     }
   }
-  const sessions = options.sessions === undefined ? null : list(options.sessions as string);
+  const sessions = sessionList === undefined ? null : list(sessionList);
   if (sessions !== null) {
     if (sessions.length === 0) throw new UsageError("--sessions needs at least one session id");
     for (const session of sessions) checkName("session", session);
   }
-  let expiresAt: number | null = null;
-  if (options["expires-in-days"] !== undefined) {
-    const days = Number(options["expires-in-days"]);
-    if (!Number.isFinite(days) || days <= 0)
-      throw new UsageError("--expires-in-days needs a positive number");
-    expiresAt = Date.now() + Math.round(days * 86_400_000);
+  return {
+    name,
+    scopes: [...new Set(scopes)] as TokenScope[],
+    sessions,
+    expiresInMs: days === undefined ? null : expiryMs(days),
+  };
+}
+
+/** Reads the whole command line, or throws a UsageError; opens nothing. */
+function parseCommand(args: string[]): Command {
+  const line = splitArguments(args);
+  const [command, ...rest] = line.positionals;
+  if (line.help || command === "help") return { kind: "help" };
+  if (command === undefined) throw new UsageError(`no command given: ${COMMANDS.join(", ")}`);
+  if (command !== "create" && command !== "list" && command !== "revoke") {
+    throw new UsageError(`unknown command "${command}"; the commands are ${COMMANDS.join(", ")}`);
   }
+  if (command !== "create") {
+    const misplaced = CREATE_OPTIONS.find((option) => line.values[option] !== undefined);
+    if (misplaced !== undefined) throw new UsageError(`--${misplaced} applies to create only`);
+  }
+  const extra = command === "revoke" ? rest.slice(1) : rest;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const target = targetOf(line);
+  if (command === "create") return { kind: "create", target, request: createRequest(line) };
+  if (command === "list") return { kind: "list", target };
+  const [name] = rest;
+  if (name === undefined) throw new UsageError("revoke needs the token's NAME: npm run token -- revoke NAME");
+  return { kind: "revoke", target, name: checkName("name", name) };
+}
 
-  const existing = executeSql(target, `SELECT 1 FROM api_tokens WHERE name = ${sqlString(name)};`);
-  if (existing.length > 0)
-    throw new UsageError(
-      `a token named "${name}" already exists (revoked tokens keep their name, for the record): pick another name`,
-    );
-
-  const token = mintToken();
-  const spec = { name, scopes: [...new Set(scopes)] as TokenScope[], sessions, expiresAt };
-  executeSql(target, await insertTokenSql(token, spec));
+function describe(target: D1Target): string {
   const where = target.remote
     ? "remote D1"
     : target.persistTo
       ? `local D1 in ${target.persistTo}`
       : "local D1";
-  console.log(`Created token "${name}" (${where})`);
-  console.log(`  scopes:   ${spec.scopes.join(", ")}`);
-  console.log(`  sessions: ${sessions === null ? "all" : sessions.join(", ")}`);
-  console.log(`  expires:  ${expiresAt === null ? "never" : new Date(expiresAt).toISOString()}`);
-  console.log("Keep it secret: it is shown once and stored only as a hash. Token:");
-  // Alone on the last line, for scripts (`… | tail -n 1`): print nothing after it.
-  console.log(token);
+  return target.env ? `${where}, environment ${target.env}` : where;
 }
 
 function formatTime(value: unknown): string {
   return typeof value === "number" ? new Date(value).toISOString().slice(0, 19).replace("T", " ") : "-";
 }
 
-function listTokens(target: D1Target) {
-  const rows = executeSql(
-    target,
+async function create(db: D1Connection, target: D1Target, request: TokenRequest) {
+  const token = mintToken();
+  const [stored] = await db.query(await createTokenSql(token, request));
+  if (stored === undefined) {
+    throw new CommandError(
+      `a token named "${request.name}" already exists (revoked tokens keep their name, for the record): pick another name`,
+    );
+  }
+  console.log(`Created token "${request.name}" (${describe(target)})`);
+  console.log(`  scopes:   ${request.scopes.join(", ")}`);
+  console.log(`  sessions: ${request.sessions === null ? "all" : request.sessions.join(", ")}`);
+  console.log(
+    `  expires:  ${typeof stored.expires_at === "number" ? new Date(stored.expires_at).toISOString() : "never"}`,
+  );
+  console.log("Keep it secret: it is shown once and stored only as a hash. Token:");
+  // Alone on the last line, for scripts (`… | tail -n 1`): print nothing after it.
+  console.log(token);
+}
+
+async function listTokens(db: D1Connection) {
+  const rows = await db.query(
     "SELECT name, scopes, sessions, created_at, expires_at, revoked_at FROM api_tokens ORDER BY created_at, id;",
   );
   if (rows.length === 0) {
@@ -116,52 +254,46 @@ function listTokens(target: D1Target) {
   for (const row of table) console.log(line(columns.map((column) => row[column])));
 }
 
-function revoke(target: D1Target, name: string | undefined) {
-  if (name === undefined) throw new UsageError("revoke needs the token's NAME");
-  checkName("name", name);
-  const rows = executeSql(
-    target,
+async function revoke(db: D1Connection, name: string) {
+  const rows = await db.query(
     `UPDATE api_tokens SET revoked_at = unixepoch() * 1000 WHERE name = ${sqlString(name)} AND revoked_at IS NULL RETURNING name;`,
   );
-  if (rows.length === 0) throw new UsageError(`no active token named "${name}"`);
+  if (rows.length === 0) throw new CommandError(`no active token named "${name}"`);
   console.log(`Revoked token "${name}": it stops working everywhere within 60 seconds.`);
 }
 
-async function main() {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      scopes: { type: "string" },
-      sessions: { type: "string" },
-      "expires-in-days": { type: "string" },
-      remote: { type: "boolean", default: false },
-      env: { type: "string" },
-      "persist-to": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
-    console.log(USAGE);
-    return;
+async function run(command: Exclude<Command, { kind: "help" }>) {
+  const db = await openD1(command.target);
+  try {
+    if (db.migrated) console.log(`Applied the pending migrations to the ${describe(command.target)}.`);
+    if (command.kind === "create") await create(db, command.target, command.request);
+    else if (command.kind === "list") await listTokens(db);
+    else await revoke(db, command.name);
+  } finally {
+    await db.close();
   }
-  const persistTo = values["persist-to"];
-  if (persistTo !== undefined && persistTo.trim() === "")
-    throw new UsageError("--persist-to needs a directory");
-  if (persistTo !== undefined && values.remote)
-    throw new UsageError("--persist-to applies to the local D1 only");
-  const target: D1Target = { remote: values.remote ?? false, env: values.env, persistTo };
-  // Local databases are created on first use: make sure the tables exist.
-  if (!target.remote) applyMigrations(target);
-  if (command === "create") await create(target, values);
-  else if (command === "list") listTokens(target);
-  else if (command === "revoke") revoke(target, rest[0]);
-  else throw new UsageError(`unknown command "${command}"`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) console.error(`error: ${error.message}\n\n${USAGE}`);
-  else console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+async function main(): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    await run(command);
+    return 0;
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

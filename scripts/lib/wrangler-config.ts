@@ -1,0 +1,91 @@
+/**
+ * `wrangler.toml` as wrangler itself reads it (its exported config reader), for the scripts that
+ * need a binding's settings. Only the fields the scripts use are typed here.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project's root directory, where `wrangler.toml` lives. */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const CONFIG_PATH = join(PROJECT_ROOT, "wrangler.toml");
+
+export interface D1DatabaseConfig {
+  binding: string;
+  database_name?: string;
+  database_id?: string;
+  migrations_dir?: string;
+  migrations_table?: string;
+  migrations_pattern?: string;
+}
+
+export interface KvNamespaceConfig {
+  binding: string;
+  id?: string;
+}
+
+/** The configuration of one environment (the top level when `env` is undefined). */
+export interface WranglerConfig {
+  name?: string;
+  d1_databases: D1DatabaseConfig[];
+  kv_namespaces: KvNamespaceConfig[];
+}
+
+/**
+ * Reads `wrangler.toml` for an environment, with wrangler's own validation: an unknown
+ * environment throws wrangler's message, which lists the ones that exist.
+ */
+export async function readWranglerConfig(env: string | undefined): Promise<WranglerConfig> {
+  const { unstable_readConfig } = await import("wrangler");
+  const config: WranglerConfig = unstable_readConfig({ config: CONFIG_PATH, env }, { hideWarnings: true });
+  return config;
+}
+
+/** An id in `wrangler.toml` that still holds a placeholder, and the command that prints a real one. */
+export interface Placeholder {
+  kind: "d1" | "kv";
+  /** The binding whose id it is, such as `DB`. */
+  binding: string;
+  /** Its path in `wrangler.toml`, such as `env.production.d1_databases[0].database_id`. */
+  field: string;
+  value: string;
+  /** Where the real id comes from, in words with the commands. */
+  remedy: string;
+}
+
+// `REPLACE_WITH_…` in the environments, all zeros at the top level (local development only).
+function isPlaceholder(id: string | undefined): boolean {
+  return id === undefined || id === "" || id.startsWith("REPLACE_WITH_") || /^[0-]+$/.test(id);
+}
+
+/** The D1 and KV ids of an environment that are placeholders, each with the command that prints the id. */
+export function placeholderIds(config: WranglerConfig, env: string | undefined): Placeholder[] {
+  const prefix = env ? `env.${env}.` : "";
+  const envFlag = env ? ` --env ${env}` : "";
+  const found: Placeholder[] = [];
+  for (const [i, database] of config.d1_databases.entries()) {
+    if (!isPlaceholder(database.database_id)) continue;
+    found.push({
+      kind: "d1",
+      binding: database.binding,
+      field: `${prefix}d1_databases[${i}].database_id`,
+      value: database.database_id ?? "",
+      remedy: `\`npx wrangler d1 create ${database.database_name ?? "NAME"}\` prints the id of a new database (\`npx wrangler d1 list\`: the ids of existing ones)`,
+    });
+  }
+  for (const [i, namespace] of config.kv_namespaces.entries()) {
+    if (!isPlaceholder(namespace.id)) continue;
+    found.push({
+      kind: "kv",
+      binding: namespace.binding,
+      field: `${prefix}kv_namespaces[${i}].id`,
+      value: namespace.id ?? "",
+      remedy: `\`npx wrangler kv namespace create ${namespace.binding}${envFlag}\` prints the id of a new namespace (\`npx wrangler kv namespace list\`: the ids of existing ones)`,
+    });
+  }
+  return found;
+}
+
+/** The placeholders as lines for a message: the field, its value, and where the id comes from. */
+export function describePlaceholders(placeholders: Placeholder[]): string {
+  return placeholders.map(({ field, value, remedy }) => `  ${field} = "${value}"\n    ${remedy}`).join("\n");
+}
