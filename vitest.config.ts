@@ -22,6 +22,10 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
+      // Races are ordered by barriers and time is stepped, so a test that waits this long is
+      // stuck; the margin is for a shared, loaded 2-core machine.
+      testTimeout: 15_000,
+      hookTimeout: 15_000,
       // The one-line-per-request log is asserted where it matters; elsewhere it is noise, and so
       // are the failures of storage calls a test left hanging, released when it ends.
       onConsoleLog: (log: string) => !log.includes('"event":"request"') && !log.includes("Error: released"),
