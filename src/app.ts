@@ -21,10 +21,10 @@ function respondToError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) {
     return c.json(error.toBody(), error.status, error.headers);
   }
-  // The validators reject a body that is not JSON, or not declared as JSON, before our hook.
-  if (error instanceof HTTPException && (error.status === 400 || error.status === 415)) {
-    const message = error.status === 415 ? "Content-Type must be application/json" : "Body is not valid JSON";
-    return c.json({ error: ErrorMessage.invalidBody, details: [{ path: "", message }] }, 400);
+  // The validator rejects a body that is not JSON before our hook.
+  if (error instanceof HTTPException && error.status === 400) {
+    const details = [{ path: "", message: "Body is not valid JSON" }];
+    return c.json({ error: ErrorMessage.invalidBody, details }, 400);
   }
   logEvent("error", "request.failed", { requestId: c.var.requestId, error: describeError(error) });
   return c.json({ error: ErrorMessage.internal }, 500);

@@ -25,6 +25,7 @@ export const ErrorMessage = {
   requestTimeout: "Request timeout",
   tooManyRequests: "Too many requests",
   internal: "Internal Server Error",
+  serviceUnavailable: "Service unavailable",
 } as const;
 
 export type ErrorMessage = (typeof ErrorMessage)[keyof typeof ErrorMessage];

@@ -82,6 +82,11 @@ export function protectedRouteErrors(scope: string, allow: string) {
     500: errorResponse("An unexpected failure; details go to the logs, never to the caller.", [
       ErrorMessage.internal,
     ]),
+    503: errorResponse(
+      "The database stayed too busy within `LOOKUP_TIMEOUT_MS`; nothing was written.",
+      [ErrorMessage.serviceUnavailable],
+      { "Retry-After": header("Seconds to wait before trying again.") },
+    ),
   };
 }
 

@@ -58,7 +58,7 @@ describe("GET /openapi.json", () => {
   it("documents every status of the lookup, with the original API's example and the contract's headers", async () => {
     const view = (await openApiDocument()).paths["/api/clients/view"]?.get;
     expect(Object.keys(view?.responses ?? {}).sort()).toEqual(
-      ["200", "400", "401", "403", "404", "405", "408", "429", "500"].sort(),
+      ["200", "400", "401", "403", "404", "405", "408", "429", "500", "503"].sort(),
     );
     const ok = view?.responses["200"];
     expect(ok?.content?.["application/json"]).toMatchObject({

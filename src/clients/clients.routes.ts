@@ -4,6 +4,7 @@ import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
+import { requireJsonBody } from "../middleware/json-body";
 import { limitPerToken } from "../middleware/rate-limit";
 import {
   BOOKMARK_HEADER,
@@ -29,7 +30,7 @@ const putClientRoute = createRoute({
     "Every cached chat of the client answers its new session at once in this location. Private fields left " +
     "out keep their value.",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
+  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit, requireJsonBody] as const,
   request: {
     params: clientIdParamsSchema,
     body: {

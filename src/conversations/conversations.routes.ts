@@ -3,6 +3,7 @@ import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
+import { requireJsonBody } from "../middleware/json-body";
 import { limitPerToken } from "../middleware/rate-limit";
 import {
   BOOKMARK_HEADER,
@@ -57,7 +58,7 @@ const getConversationRoute = createRoute({
 const putConversationRoute = createRoute({
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
+  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit, requireJsonBody] as const,
   method: "put",
   path: "/{chatId}",
   summary: "Link a chat to a client, or unlink it",

@@ -11,6 +11,13 @@ const TRANSIENT_D1_ERRORS = [
   "Cannot resolve D1 DB due to transient issue on remote node",
 ];
 
+/**
+ * A database too busy to run the query: D1's overload errors ("D1 DB is overloaded. Requests
+ * queued for too long." / "Too many requests queued."), and SQLite's lock (two local
+ * processes on one file). The query did not run, so even a non-idempotent one may run again.
+ */
+const BUSY_D1_ERRORS = ["D1 DB is overloaded", "database is locked", "SQLITE_BUSY"];
+
 function* messagesOf(error: unknown): Generator<string> {
   let current: unknown = error;
   for (let depth = 0; current instanceof Error && depth < 5; depth++) {
@@ -26,9 +33,14 @@ function mentions(error: unknown, fragments: readonly string[]): boolean {
   return false;
 }
 
-/** Whether `error` is one of D1's transient failures. */
+/** Whether `error` is one of D1's transient failures, busy ones included. */
 export function isTransientD1Error(error: unknown): boolean {
-  return mentions(error, TRANSIENT_D1_ERRORS);
+  return mentions(error, TRANSIENT_D1_ERRORS) || isBusyD1Error(error);
+}
+
+/** Whether `error` says the database was too busy to run the query (see {@link BUSY_D1_ERRORS}). */
+export function isBusyD1Error(error: unknown): boolean {
+  return mentions(error, BUSY_D1_ERRORS);
 }
 
 /** Whether `error` is a foreign key violation (a row referring to one that does not exist). */

@@ -146,7 +146,7 @@ export class LookupCache {
   async commit<T>(request: RequestScope, write: Write<T>): Promise<{ result: T; bookmark: string | null }> {
     const session = openPrimarySession(this.#db);
     const run = () => write.run(session.db);
-    const attempt = write.idempotent ? withTransientRetries(run, { ...request, clock: this.#clock }) : run();
+    const attempt = withTransientRetries(run, { ...request, clock: this.#clock }, write.idempotent);
     const committed = attempt.then(({ result, changes }) => {
       const bookmark = session.bookmark();
       const sequence = this.#writes.record(

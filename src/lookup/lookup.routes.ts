@@ -5,6 +5,7 @@ import { ApiError, ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { batchBodyLimit } from "../middleware/body-limit";
+import { requireJsonBody } from "../middleware/json-body";
 import { limitPerToken } from "../middleware/rate-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
 import { type AppEnv, requestContext } from "../request-context";
@@ -66,7 +67,7 @@ const batchRoute = createRoute({
     "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
     "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit] as const,
+  middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit, requireJsonBody] as const,
   request: {
     body: {
       required: true,

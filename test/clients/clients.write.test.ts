@@ -81,6 +81,9 @@ describe("PUT /api/clients/{id}", () => {
     ["a session_id over 128 characters", { session_id: "s".repeat(129) }],
     ["a field the API does not know", { session_id: "s-1", sessionId: "s-1" }],
     ["a control character in a private field", { session_id: "s-1", name: "a\u0000b" }],
+    ["a lone surrogate in the session id", '{"session_id":"a\\ud800b"}'],
+    ["a lone surrogate in the name", '{"session_id":"s-1","name":"a\\udc00b"}'],
+    ["a lone surrogate in the phone", '{"session_id":"s-1","phone":"\\ud83d"}'],
   ])("answers 400 Invalid request body for %s", async (_, body) => {
     const response = await write("PUT", `/api/clients/${uniqueId("client")}`, writer, body);
     expect(response.status).toBe(400);
@@ -92,11 +95,14 @@ describe("PUT /api/clients/{id}", () => {
   it.each([
     ["a form body", "application/x-www-form-urlencoded"],
     ["plain text", "text/plain"],
+    ["a JSON merge patch", "application/merge-patch+json"],
+    ["JSON in another charset", "application/json; charset=utf-16"],
+    ["no Content-Type", ""],
   ])("answers 400 Invalid request body for %s", async (_, contentType) => {
     const response = await request(`/api/clients/${uniqueId("client")}`, {
       method: "PUT",
       headers: { Authorization: `Bearer ${writer}`, "Content-Type": contentType },
-      body: "session_id=s-1",
+      body: contentType.includes("json") ? '{"session_id":"s-1"}' : "session_id=s-1",
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
@@ -104,6 +110,20 @@ describe("PUT /api/clients/{id}", () => {
       details: [{ path: "", message: "Content-Type must be application/json" }],
     });
   });
+
+  it.each(["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"])(
+    "accepts %s",
+    async (contentType) => {
+      const id = uniqueId("client");
+      const response = await request(`/api/clients/${id}`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${writer}`, "Content-Type": contentType },
+        body: '{"session_id":"s-1","name":"Café 😀"}',
+      });
+      expect(response.status).toBe(200);
+      expect(await storedClient(id)).toMatchObject({ name: "Café 😀" });
+    },
+  );
 
   it("answers 400 Invalid request body for a PUT without a body", async () => {
     const response = await request(`/api/clients/${uniqueId("client")}`, {

@@ -95,4 +95,58 @@ describe("retries of transient D1 errors", () => {
     expect(statements.filter((sql) => sql.startsWith("delete"))).toHaveLength(1);
     expect(logs).not.toContain('"event":"d1.retry"');
   });
+
+  it.each([
+    "D1_ERROR: D1 DB is overloaded. Requests queued for too long.",
+    "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
+    "D1_ERROR: database is locked: SQLITE_BUSY",
+  ])("retries a lookup when the database answers %j, and answers", async (message) => {
+    const { chatId, record } = await seedLinkedChat();
+    watchD1({ table: "chat_ids", times: 1, behaviour: () => Promise.reject(new Error(message)) });
+    const { result: response } = await captureLogs(() => lookup(chatId, token));
+    expect(await response.json()).toEqual({ success: true, record });
+  });
+
+  it("answers 503 with Retry-After, not 500, when the database stays busy", async () => {
+    const { chatId } = await seedLinkedChat();
+    watchD1({
+      table: "chat_ids",
+      behaviour: () =>
+        Promise.reject(new Error("D1_ERROR: D1 DB is overloaded. Requests queued for too long.")),
+    });
+    const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("1");
+    expect(await response.json()).toEqual({ error: "Service unavailable" });
+    expect(logs).toContain('"event":"d1.busy"');
+  });
+
+  it("retries a DELETE the database was too busy to run", async () => {
+    const writer = await seedToken({ scopes: ["clients:write"] });
+    const { chatId } = await seedLinkedChat();
+    const statements = watchD1({
+      table: "conversation",
+      times: 1,
+      behaviour: () => Promise.reject(new Error("D1_ERROR: database is locked: SQLITE_BUSY")),
+    });
+    const { result: response } = await captureLogs(() =>
+      write("DELETE", `/api/conversations/${chatId}`, writer),
+    );
+    expect(response.status).toBe(200);
+    expect(statements.filter((sql) => sql.startsWith("delete"))).toHaveLength(2);
+  });
+
+  it("answers 503 to a write when the database stays busy, and writes nothing", async () => {
+    const writer = await seedToken({ scopes: ["clients:write"] });
+    const id = uniqueId("client");
+    watchD1({
+      table: "clients",
+      behaviour: () => Promise.reject(new Error("D1_ERROR: database is locked: SQLITE_BUSY")),
+    });
+    const { result: response } = await captureLogs(() =>
+      write("PUT", `/api/clients/${id}`, writer, { session_id: "s-1" }),
+    );
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "Service unavailable" });
+  });
 });
