@@ -17,6 +17,13 @@ import { join } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import { insertTokenSql, mintToken } from "../scripts/lib/tokens.ts";
 import {
+  applyMigrations,
+  type D1Target,
+  executeSql,
+  executeSqlFile,
+  PROJECT_ROOT,
+} from "../scripts/lib/wrangler.ts";
+import {
   CHAT_COUNT,
   type ChatSequence,
   CLIENT_COUNT,
@@ -57,15 +64,7 @@ import {
   tierMix,
   tierTable,
 } from "./lib/report.ts";
-import {
-  BENCH_CONFIG,
-  buildWorker,
-  type DevServer,
-  ROOT,
-  startDevServer,
-  tail,
-  wrangler,
-} from "./lib/server.ts";
+import { BENCH_CONFIG, buildWorker, type DevServer, serverCpuMs, startBenchServer } from "./lib/server.ts";
 
 // Round trips for --simulate-latency (bench/README.md, "Latency simulation", has the sources):
 // - D1: a database has one primary, in one location, and a Worker runs in the location nearest
@@ -91,7 +90,7 @@ const WARM_MAX_PREWARM = 1_000;
 // How much longer than the warm run's expected requests (warm-up + measured) its window is.
 const WARM_WINDOW_MARGIN = 1.25;
 
-const RESULTS_DIR = join(ROOT, "bench/results");
+const RESULTS_DIR = join(PROJECT_ROOT, "bench/results");
 
 const USAGE = `Usage: npm run bench [-- options]
 
@@ -207,7 +206,7 @@ function readToml(path: string): TomlSummary {
  * so that a change there is benchmarked even before bench/wrangler.bench.toml follows it.
  */
 function appVars(): Record<string, string> {
-  const app = readToml(join(ROOT, "wrangler.toml"));
+  const app = readToml(join(PROJECT_ROOT, "wrangler.toml"));
   const bench = readToml(BENCH_CONFIG);
   const vars: Record<string, string> = {};
   for (const [name, value] of app.vars) {
@@ -232,8 +231,8 @@ function appVars(): Record<string, string> {
 async function loadDatabase(dataDir: string, token: string): Promise<void> {
   const started = performance.now();
   mkdirSync(dataDir, { recursive: true });
-  const local = ["--local", "--persist-to", dataDir, "--config", BENCH_CONFIG];
-  wrangler(["d1", "migrations", "apply", "DB", ...local]);
+  const local: D1Target = { remote: false, persistTo: dataDir, config: BENCH_CONFIG };
+  applyMigrations(local);
   const sqlPath = join(dataDir, "seed.sql");
   const tokenSql = await insertTokenSql(token, {
     name: "bench",
@@ -242,19 +241,11 @@ async function loadDatabase(dataDir: string, token: string): Promise<void> {
     expiresAt: null,
   });
   writeFileSync(sqlPath, `${seedSql()}${tokenSql}\n`);
-  wrangler(["d1", "execute", "DB", ...local, "--file", sqlPath]);
-  const counted = JSON.parse(
-    wrangler([
-      "d1",
-      "execute",
-      "DB",
-      ...local,
-      "--json",
-      "--command",
-      "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients",
-    ]),
-  ) as { results: { conversations: number; clients: number }[] }[];
-  const row = counted[0]?.results[0];
+  executeSqlFile(local, sqlPath);
+  const [row] = executeSql(
+    local,
+    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients",
+  );
   if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT) {
     throw new Error(`the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations`);
   }
@@ -380,13 +371,13 @@ async function measure(
   // Requests cut off by the end of the warm-up finish in the meantime.
   await sleep(300);
   await resetCounters(url);
-  const cpuBefore = server.cpuMs();
+  const cpuBefore = serverCpuMs(server);
   const from = scenario.sequence?.position ?? 0;
   const result = await runFor(load, settings.durationSeconds);
   const to = scenario.sequence?.position ?? 0;
   // Cache writes run after the answer (waitUntil): let them land before reading.
   await sleep(300);
-  const cpuAfter = server.cpuMs();
+  const cpuAfter = serverCpuMs(server);
   const cpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   return { load: result, counters: await readCounters(url), cpuMs, from, to };
 }
@@ -782,7 +773,7 @@ async function standardRun(server: DevServer, settings: Settings, token: string,
   };
 
   const targets = evaluateTargets(new Map(results.map((result) => [result.name, result])), zipf);
-  const logLines = serverLogSummary(server.logPath);
+  const logLines = serverLogSummary(server.options.logPath);
 
   const table = markdownTable(results);
   console.log(`\n${table}\n`);
@@ -940,7 +931,9 @@ function tokenHerdNotes(results: readonly ScenarioResult[]): string[] {
 function environmentLines(settings: Settings): string[] {
   const cpu = cpus();
   const wranglerVersion = (
-    JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")) as { version: string }
+    JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules/wrangler/package.json"), "utf8")) as {
+      version: string;
+    }
   ).version;
   const load = settings.rate === undefined ? "as fast as answered (closed loop)" : `${settings.rate} req/s`;
   return [
@@ -1151,7 +1144,7 @@ async function latencyRun(
   });
   const table = [...header, ...rows].join("\n");
   console.log(`\n${table}\n`);
-  const logLines = serverLogSummary(server.logPath);
+  const logLines = serverLogSummary(server.options.logPath);
   if (logLines.length > 0) {
     console.error("Warnings and errors in the server's output:");
     for (const line of logLines.slice(0, 10)) console.error(`  ${line}`);
@@ -1220,11 +1213,17 @@ async function main(): Promise<void> {
   }
   const started = performance.now();
   const workDir = mkdtempSync(join(tmpdir(), "csl-bench-"));
-  // Interrupted (Ctrl-C): lib/server.ts stops the server, and the directory goes too.
+  // Interrupted (Ctrl-C): exit, so that the exit hooks kill the server and remove the directory.
   let removeOnExit = !settings.keepData;
   process.on("exit", () => {
     if (removeOnExit) rmSync(workDir, { recursive: true, force: true });
   });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the benchmark server`);
+      process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
+    });
+  }
   let server: DevServer | undefined;
   let failed = false;
   try {
@@ -1245,7 +1244,7 @@ async function main(): Promise<void> {
     const script = buildWorker(join(workDir, "build"));
     console.log(`Built the Worker in ${seconds(since)} s`);
     since = performance.now();
-    server = await startDevServer({
+    server = await startBenchServer({
       script,
       persistTo: join(workDir, "state"),
       vars,
@@ -1258,7 +1257,7 @@ async function main(): Promise<void> {
   } catch (error) {
     failed = true;
     console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (server) console.error(`\nThe server's last lines:\n${tail(server.logPath, 40)}`);
+    if (server) console.error(`\nThe server's last lines:\n${server.output(40)}`);
     process.exitCode = 1;
   } finally {
     await server?.stop();
