@@ -23,6 +23,7 @@ import {
   executeSqlFile,
   PROJECT_ROOT,
 } from "../scripts/lib/wrangler.ts";
+import { readWorkerConfig } from "../scripts/lib/wrangler-config.ts";
 import {
   CHAT_COUNT,
   type ChatSequence,
@@ -174,40 +175,13 @@ function readSettings(): Settings | null {
 
 // ---- configuration drift ---------------------------------------------------------------------
 
-interface TomlSummary {
-  /** `[vars]`, string values only (all this project uses). */
-  vars: Map<string, string>;
-  /** Binding names: `binding = …` in any table array, `name = …` of `[[ratelimits]]`. */
-  bindings: Set<string>;
-}
-
-/** Just enough of a wrangler.toml to compare the bench config with the app's. */
-function readToml(path: string): TomlSummary {
-  const vars = new Map<string, string>();
-  const bindings = new Set<string>();
-  let section = "";
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const header = /^\s*(\[\[?)\s*([^\]\s]+)\s*\]\]?/.exec(line);
-    if (header) {
-      section = `${header[1]}${header[2]}`;
-      continue;
-    }
-    const entry = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"/.exec(line);
-    if (entry?.[1] === undefined || entry[2] === undefined) continue;
-    if (section === "[vars") vars.set(entry[1], entry[2]);
-    if (section.startsWith("[[") && entry[1] === "binding") bindings.add(entry[2]);
-    if (section === "[[ratelimits" && entry[1] === "name") bindings.add(entry[2]);
-  }
-  return { vars, bindings };
-}
-
 /**
  * The app's variables as wrangler.toml has them now, passed to the bench server with `--var`,
  * so that a change there is benchmarked even before bench/wrangler.bench.toml follows it.
  */
 function appVars(): Record<string, string> {
-  const app = readToml(join(PROJECT_ROOT, "wrangler.toml"));
-  const bench = readToml(BENCH_CONFIG);
+  const app = readWorkerConfig(join(PROJECT_ROOT, "wrangler.toml"));
+  const bench = readWorkerConfig(BENCH_CONFIG);
   const vars: Record<string, string> = {};
   for (const [name, value] of app.vars) {
     if (bench.vars.get(name) !== value) {
