@@ -14,16 +14,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDeepStrictEqual, parseArgs } from "node:util";
-import { insertTokenSql, mintToken } from "../scripts/lib/tokens.ts";
-import {
-  applyMigrations,
-  type D1Target,
-  executeSql,
-  executeSqlFile,
-  PROJECT_ROOT,
-} from "../scripts/lib/wrangler.ts";
-import { readWorkerConfig } from "../scripts/lib/wrangler-config.ts";
+import { isDeepStrictEqual } from "node:util";
+import { mintToken } from "../scripts/lib/tokens.ts";
+import { PROJECT_ROOT } from "../scripts/lib/wrangler.ts";
+import { type AppSettings, appSettings, appVars } from "./lib/app-config.ts";
 import {
   CHAT_COUNT,
   type ChatSequence,
@@ -34,7 +28,6 @@ import {
   expectedRecord,
   lookupPath,
   seededRandom,
-  seedSql,
   shuffledIndices,
   unavoidableMisses,
   unknownChatId,
@@ -43,6 +36,7 @@ import {
   zipfRanks,
   zipfTopShare,
 } from "./lib/data.ts";
+import { loadDatabase } from "./lib/database.ts";
 import {
   type Counters,
   type Load,
@@ -51,6 +45,7 @@ import {
   resetCounters,
   runAmount,
   runFor,
+  seconds,
   sleep,
   type TierCounts,
 } from "./lib/load.ts";
@@ -65,25 +60,15 @@ import {
   tierMix,
   tierTable,
 } from "./lib/report.ts";
-import { BENCH_CONFIG, buildWorker, type DevServer, serverCpuMs, startBenchServer } from "./lib/server.ts";
-
-// Round trips for --simulate-latency (bench/README.md, "Latency simulation", has the sources):
-// - D1: a database has one primary, in one location, and a Worker runs in the location nearest
-//   its caller, so a query from elsewhere crosses a WAN: some 20-40 ms within a continent,
-//   70-150 ms between continents. 50 ms stands for "a Worker in another location", the
-//   distance D1's read replicas and Smart Placement exist to remove.
-// - KV: a read that misses the location's cache goes on to a regional tier and then KV's
-//   central stores ("How KV works"). Cloudflare's "We made Workers KV up to 3x faster" (2024)
-//   has hot, cached reads under a millisecond; misses pay the trip to central storage, whose
-//   own p99 it later brought under 5 ms (2025): what is left is mostly network, ~30 ms.
-const DEFAULT_D1_RTT_MS = 50;
-const DEFAULT_KV_RTT_MS = 30;
+import { buildWorker, type DevServer, serverCpuMs, startBenchServer } from "./lib/server.ts";
+import { readSettings, type Settings, USAGE } from "./lib/settings.ts";
 
 const ZIPF_EXPONENT = 1.1;
 const HOT_CHATS = 100;
 const KV_CHATS = 1_000;
 const ZIPF_SEQUENCE_LENGTH = 400_000;
 const SEED = 20_240_611;
+
 // The warm Zipf window: its chats are looked up once before it, every one a KV miss, a D1 query
 // and a KV write: 145 lookups a second on this machine when quiet, under 80 when busy. At most
 // this many, then (7 s quiet, 13 s busy); a window cut short by it is replayed from its start.
@@ -92,145 +77,6 @@ const WARM_MAX_PREWARM = 1_000;
 const WARM_WINDOW_MARGIN = 1.25;
 
 const RESULTS_DIR = join(PROJECT_ROOT, "bench/results");
-
-const USAGE = `Usage: npm run bench [-- options]
-
-  --duration S          measured seconds per scenario (default 5; 10 with --simulate-latency)
-  --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
-  --connections N       concurrent connections (default 32; 16 with --simulate-latency)
-  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf
-                        (zipf: both the cold and the warm Zipf runs)
-  --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
-                        slow storage
-  --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
-  --kv-rtt-ms N         latency mode: added to each KV call (default ${DEFAULT_KV_RTT_MS})
-  --rate N              latency mode: requests per second sent (default 50)
-  --no-rate-limiter     hand the app no RATE_LIMITER binding, to see what the limiter costs
-  --keep-data           keep the temporary directory (database, built Worker, server log)
-`;
-
-const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf"];
-
-interface Settings {
-  durationSeconds: number;
-  warmupSeconds: number;
-  connections: number;
-  scenarios: Set<string> | null;
-  simulateLatency: boolean;
-  d1RttMs: number;
-  kvRttMs: number;
-  rate: number | undefined;
-  rateLimiter: boolean;
-  keepData: boolean;
-}
-
-function numberOption(name: string, value: string | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (value.trim() === "" || !Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) {
-    throw new Error(`--${name} needs a ${allowZero ? "non-negative" : "positive"} number, not "${value}"`);
-  }
-  return number;
-}
-
-function readSettings(): Settings | null {
-  const { values } = parseArgs({
-    strict: true,
-    options: {
-      duration: { type: "string" },
-      warmup: { type: "string" },
-      connections: { type: "string" },
-      scenarios: { type: "string" },
-      "simulate-latency": { type: "boolean", default: false },
-      "d1-rtt-ms": { type: "string" },
-      "kv-rtt-ms": { type: "string" },
-      rate: { type: "string" },
-      "no-rate-limiter": { type: "boolean", default: false },
-      "keep-data": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) return null;
-  const latency = values["simulate-latency"] ?? false;
-  let scenarios: Set<string> | null = null;
-  if (values.scenarios !== undefined) {
-    scenarios = new Set(values.scenarios.split(",").map((name) => name.trim()));
-    const unknown = [...scenarios].filter((name) => !SCENARIO_NAMES.includes(name));
-    if (unknown.length > 0)
-      throw new Error(`unknown scenario ${unknown.join(", ")}; scenarios: ${SCENARIO_NAMES}`);
-  }
-  return {
-    durationSeconds: numberOption("duration", values.duration, latency ? 10 : 5),
-    warmupSeconds: numberOption("warmup", values.warmup, latency ? 3 : 2, true),
-    connections: Math.round(numberOption("connections", values.connections, latency ? 16 : 32)),
-    scenarios,
-    simulateLatency: latency,
-    d1RttMs: numberOption("d1-rtt-ms", values["d1-rtt-ms"], DEFAULT_D1_RTT_MS, true),
-    kvRttMs: numberOption("kv-rtt-ms", values["kv-rtt-ms"], DEFAULT_KV_RTT_MS, true),
-    rate: latency ? numberOption("rate", values.rate, 50) : undefined,
-    rateLimiter: !(values["no-rate-limiter"] ?? false),
-    keepData: values["keep-data"] ?? false,
-  };
-}
-
-// ---- configuration drift ---------------------------------------------------------------------
-
-/**
- * The app's variables as wrangler.toml has them now, passed to the bench server with `--var`,
- * so that a change there is benchmarked even before bench/wrangler.bench.toml follows it.
- */
-function appVars(): Record<string, string> {
-  const app = readWorkerConfig(join(PROJECT_ROOT, "wrangler.toml"));
-  const bench = readWorkerConfig(BENCH_CONFIG);
-  const vars: Record<string, string> = {};
-  for (const [name, value] of app.vars) {
-    if (bench.vars.get(name) !== value) {
-      const benchValue = bench.vars.get(name);
-      console.warn(
-        `warning: ${name} is "${value}" in wrangler.toml but ${benchValue === undefined ? "missing" : `"${benchValue}"`} in bench/wrangler.bench.toml: using "${value}" (please update the bench config)`,
-      );
-    }
-    vars[name] = value;
-  }
-  for (const binding of app.bindings) {
-    if (!bench.bindings.has(binding)) {
-      console.warn(`warning: binding ${binding} of wrangler.toml is missing from bench/wrangler.bench.toml`);
-    }
-  }
-  return vars;
-}
-
-// ---- data ------------------------------------------------------------------------------------
-
-async function loadDatabase(dataDir: string, token: string): Promise<void> {
-  const started = performance.now();
-  mkdirSync(dataDir, { recursive: true });
-  const local: D1Target = { remote: false, persistTo: dataDir, config: BENCH_CONFIG };
-  applyMigrations(local);
-  const sqlPath = join(dataDir, "seed.sql");
-  const tokenSql = await insertTokenSql(token, {
-    name: "bench",
-    scopes: ["clients:read"],
-    sessions: null,
-    expiresAt: null,
-  });
-  writeFileSync(sqlPath, `${seedSql()}${tokenSql}\n`);
-  executeSqlFile(local, sqlPath);
-  const [row] = executeSql(
-    local,
-    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients",
-  );
-  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT) {
-    throw new Error(`the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations`);
-  }
-  console.log(
-    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
-  );
-}
-
-function seconds(since: number): string {
-  return ((performance.now() - since) / 1000).toFixed(1);
-}
 
 // ---- checks ----------------------------------------------------------------------------------
 
@@ -556,12 +402,6 @@ async function prepareWarmWindow(
 }
 
 // ---- the standard run ------------------------------------------------------------------------
-
-/** The app's settings that the report explains the numbers with (wrangler.toml's [vars]). */
-interface AppSettings {
-  memoryTtlMs: number;
-  kvTtlSeconds: number;
-}
 
 interface ZipfFloors {
   /** Per 1,000 lookups: requests for chats never asked before, nor pre-warmed (must read D1). */
@@ -1202,10 +1042,7 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     const vars = appVars();
-    const app: AppSettings = {
-      memoryTtlMs: Number(vars.MEMORY_CACHE_TTL_MS ?? "5000"),
-      kvTtlSeconds: Number(vars.CACHE_TTL_SECONDS ?? "300"),
-    };
+    const app = appSettings(vars);
     if (settings.simulateLatency) {
       vars.BENCH_D1_RTT_MS = String(settings.d1RttMs);
       vars.BENCH_KV_RTT_MS = String(settings.kvRttMs);
