@@ -71,3 +71,35 @@ export function serverCpuMs(server: DevServer): number | null {
   }
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
+
+/** Warning- and error-level lines in the server's output (the app logs JSON lines), counted. */
+export function serverLogSummary(logPath: string): string[] {
+  let text = "";
+  try {
+    text = readFileSync(logPath, "utf8");
+  } catch {
+    return [];
+  }
+  const kinds = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const json = /\{"level":"(warn|error)".*\}/.exec(line);
+    let key: string | null = null;
+    if (json) {
+      try {
+        const event = JSON.parse(json[0]) as {
+          level: string;
+          event?: string;
+          error?: string;
+          status?: number;
+        };
+        key = `${event.level} ${event.event ?? "?"}${event.status ? ` ${event.status}` : ""}${event.error ? `: ${event.error}` : ""}`;
+      } catch {
+        key = line.trim().slice(0, 160);
+      }
+    } else if (/Uncaught|\bERROR\b|✘/.test(line)) {
+      key = line.trim().slice(0, 160);
+    }
+    if (key !== null) kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  return [...kinds].sort((a, b) => b[1] - a[1]).map(([key, count]) => `${count} × ${key}`);
+}
