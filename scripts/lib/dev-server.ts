@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stripVTControlCharacters } from "node:util";
 import { freePorts } from "./free-port.ts";
 import { PROJECT_ROOT, QUIET_WRANGLER_ENV, spawnWrangler } from "./wrangler.ts";
@@ -63,8 +64,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
     return false;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until no process of group `pid` is left; false if some still are after `timeoutMs`. */
 async function groupGone(pid: number, timeoutMs: number): Promise<boolean> {
