@@ -82,3 +82,8 @@ export async function resetCounters(url: string): Promise<void> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Seconds since `since` (a `performance.now()`), for progress lines. */
+export function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}

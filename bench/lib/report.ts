@@ -1,7 +1,17 @@
 /**
- * The benchmark's outputs: the Markdown table, the pass/fail targets and the SVG bar chart.
+ * The benchmark's outputs: the Markdown table, the pass/fail targets, the SVG bar chart, and the
+ * lines on the machine and the run that every report starts with.
  */
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../scripts/lib/wrangler.ts";
+import { CHAT_COUNT, CLIENT_COUNT } from "./data.ts";
 import type { Counters, LoadResult, TierCounts } from "./load.ts";
+import type { Settings } from "./settings.ts";
+
+/** Where the reports go (bench/results). */
+export const RESULTS_DIR = join(PROJECT_ROOT, "bench/results");
 
 export interface ScenarioResult {
   name: string;
@@ -216,4 +226,27 @@ function niceStep(raw: number): number {
     if (factor * power >= raw) return factor * power;
   }
   return 10 * power;
+}
+
+/** The machine, the versions, the load and the data: the first lines of every report. */
+export function environmentLines(settings: Settings): string[] {
+  const cpu = cpus();
+  const wranglerVersion = (
+    JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules/wrangler/package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
+  const load = settings.rate === undefined ? "as fast as answered (closed loop)" : `${settings.rate} req/s`;
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), load average ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" / ")} at the end; shared with other work, so only ratios within one run mean much`,
+    `- Node ${process.version}, wrangler ${wranglerVersion}: \`wrangler dev\` with local workerd, D1 and KV, the Worker built once at the start`,
+    `- Load: autocannon in the same process, ${settings.connections} connections, ${load}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`,
+    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients, one token (\`clients:read\`)`,
+    settings.rateLimiter
+      ? "- Per-token rate limiter (`RATE_LIMITER`): in the request path, with a limit the bench never reaches"
+      : "- Per-token rate limiter: off (`--no-rate-limiter`)",
+  ];
 }

@@ -1,6 +1,8 @@
 /**
- * `wrangler.toml` as wrangler itself reads it (its exported config reader), for the scripts that
- * need a binding's settings. Only the fields the scripts use are typed here.
+ * Wrangler config files as wrangler itself reads them (its exported `unstable_readConfig`), so
+ * that TOML, defaults and validation mean here what they mean to `wrangler dev`. Only the fields
+ * the scripts use are typed here. Loading wrangler's API takes about a second, so it is imported
+ * when a config is read, never at start.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,4 +90,41 @@ export function placeholderIds(config: WranglerConfig, env: string | undefined):
 /** The placeholders as lines for a message: the field, its value, and where the id comes from. */
 export function describePlaceholders(placeholders: Placeholder[]): string {
   return placeholders.map(({ field, value, remedy }) => `  ${field} = "${value}"\n    ${remedy}`).join("\n");
+}
+
+/** A config's top-level Worker (no `--env`): its variables and its other bindings. */
+export interface WorkerConfig {
+  /** Plain-text variables (`[vars]`) by name. */
+  vars: Map<string, string>;
+  /** The names of every other binding (D1, KV, rate limiter, …). */
+  bindings: Set<string>;
+}
+
+// Variables, not bindings to storage or services.
+const VARIABLE_KINDS = new Set(["plain_text", "json", "secret_text"]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/**
+ * Reads the config at `path` with wrangler's own reader; its warnings are left to `wrangler dev`.
+ *
+ * @throws When wrangler cannot read or validate the file.
+ */
+export async function readWorkerConfig(path: string): Promise<WorkerConfig> {
+  const wrangler = await import("wrangler");
+  // wrangler's published types name a package it does not ship (they read as `any`): its
+  // config goes straight back to wrangler, and what comes out is checked as `unknown`.
+  const config: Parameters<typeof wrangler.unstable_convertConfigBindingsToStartWorkerBindings>[0] =
+    wrangler.unstable_readConfig({ config: path }, { hideWarnings: true });
+  const all: unknown = wrangler.unstable_convertConfigBindingsToStartWorkerBindings(config);
+  const vars = new Map<string, string>();
+  const bindings = new Set<string>();
+  for (const [name, binding] of Object.entries(isRecord(all) ? all : {})) {
+    if (!isRecord(binding) || typeof binding.type !== "string") continue;
+    if (binding.type === "plain_text" && typeof binding.value === "string") vars.set(name, binding.value);
+    else if (!VARIABLE_KINDS.has(binding.type)) bindings.add(name);
+  }
+  return { vars, bindings };
 }

@@ -5,7 +5,24 @@
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+/** The project's root directory (where package.json and wrangler.toml are). */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
 const wranglerBin = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+
+/**
+ * The environment of a wrangler whose output a script reads or logs: no metrics, no banner (whose
+ * update check asks the npm registry), no fetch of the `Request.cf` placeholder from
+ * workers.cloudflare.com, and no colour codes.
+ */
+export const QUIET_WRANGLER_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  FORCE_COLOR: "0",
+  NO_COLOR: "1",
+};
 
 /** Where a D1 command runs: the local database by default, the deployed one with `remote`. */
 export interface D1Target {
@@ -17,6 +34,8 @@ export interface D1Target {
    * `.wrangler/state`, as `wrangler dev --persist-to` reads it. Local only.
    */
   persistTo?: string | undefined;
+  /** Another wrangler config than ./wrangler.toml (`--config`), such as the benchmark's. */
+  config?: string | undefined;
 }
 
 function targetArgs(target: D1Target): string[] {
@@ -25,6 +44,7 @@ function targetArgs(target: D1Target): string[] {
     target.remote ? "--remote" : "--local",
     ...(target.env ? ["--env", target.env] : []),
     ...(target.persistTo ? ["--persist-to", target.persistTo] : []),
+    ...(target.config ? ["--config", target.config] : []),
   ];
 }
 
@@ -32,12 +52,14 @@ function targetArgs(target: D1Target): string[] {
 export function runWrangler(args: string[]): string {
   const result = spawnSync(process.execPath, [wranglerBin, ...args], {
     encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    env: QUIET_WRANGLER_ENV,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
-    throw new Error(`wrangler ${args.slice(0, 3).join(" ")} failed:\n${output}`);
+    throw new Error(
+      `wrangler ${args.slice(0, 3).join(" ")} failed (${result.status ?? result.signal}):\n${output}`,
+    );
   }
   return result.stdout;
 }
@@ -57,6 +79,11 @@ export function executeSql(target: D1Target, sql: string): Record<string, unknow
   const output = runWrangler(["d1", "execute", "DB", ...targetArgs(target), "--json", `--command=${sql}`]);
   const results = JSON.parse(output) as { results?: Record<string, unknown>[] }[];
   return results.at(-1)?.results ?? [];
+}
+
+/** Runs an SQL file on the D1 database, for statements too many for one command line. */
+export function executeSqlFile(target: D1Target, path: string): void {
+  runWrangler(["d1", "execute", "DB", ...targetArgs(target), "--file", path]);
 }
 
 /** Quotes a value as an SQL string literal. */

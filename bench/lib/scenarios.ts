@@ -1,0 +1,106 @@
+/**
+ * What the bench asks for: the request mixes, all from one seed; what a scenario is; and the KV
+ * pre-warm that puts chats in KV (not in memory) before the scenarios that need them there.
+ */
+import {
+  CHAT_COUNT,
+  type ChatSequence,
+  chatId,
+  cycleOf,
+  lookupPath,
+  seededRandom,
+  shuffledIndices,
+  zipfRanks,
+  zipfTopShare,
+} from "./data.ts";
+import { readCounters, resetCounters, runAmount, sleep } from "./load.ts";
+import type { Settings } from "./settings.ts";
+
+export const ZIPF_EXPONENT = 1.1;
+export const HOT_CHATS = 100;
+export const KV_CHATS = 1_000;
+const ZIPF_SEQUENCE_LENGTH = 400_000;
+const SEED = 20_240_611;
+
+/** One measured mix: what it sends, and the status every answer should have. */
+export interface Scenario {
+  name: string;
+  what: string;
+  expectedStatus: number;
+  headers: Record<string, string>;
+  nextPath: () => string;
+  /** The chats the scenario asks for, when it replays a known sequence. */
+  sequence?: ChatSequence;
+  /** Work before the scenario's warm-up (after the baseline before it), such as pre-warming. */
+  prepare?: () => Promise<void>;
+}
+
+/** Lookups of the chats of `sequence`, in its order. */
+export function lookupsOf(sequence: ChatSequence): Pick<Scenario, "nextPath" | "sequence"> {
+  return { sequence, nextPath: () => lookupPath(chatId(sequence.next())) };
+}
+
+/** The chats of the hot and KV sets, and the Zipf sequence (indices of conversations). */
+export interface Mixes {
+  hot: Uint32Array;
+  kv: Uint32Array;
+  zipf: Uint32Array;
+  zipfTop100Share: number;
+}
+
+/** Every chat the bench asks for, from one seed: the same mixes on every run. */
+export function buildMixes(): Mixes {
+  const random = seededRandom(SEED);
+  const order = shuffledIndices(CHAT_COUNT, random);
+  // Zipf ranks land on chats through another permutation: the most asked-for chats are
+  // scattered over the table, not its first rows.
+  const zipfOrder = shuffledIndices(CHAT_COUNT, random);
+  const ranks = zipfRanks(CHAT_COUNT, ZIPF_EXPONENT, ZIPF_SEQUENCE_LENGTH, random);
+  return {
+    hot: order.slice(0, HOT_CHATS),
+    kv: order.slice(HOT_CHATS, HOT_CHATS + KV_CHATS),
+    zipf: ranks.map((rank) => zipfOrder[rank] as number),
+    zipfTop100Share: zipfTopShare(CHAT_COUNT, ZIPF_EXPONENT, 100),
+  };
+}
+
+/**
+ * One lookup of each chat with the memory tier off, so that each lands in KV (not in memory).
+ * Returns how long it took, in seconds.
+ */
+export async function prewarmKv(
+  url: string,
+  token: string,
+  chats: readonly number[],
+  settings: Settings,
+  label = "pre-warmed KV",
+): Promise<number> {
+  const started = performance.now();
+  if (chats.length === 0) {
+    console.log(`  ${label.padEnd(22)} nothing to do: every chat is in KV already`);
+    return 0;
+  }
+  await resetCounters(url);
+  await runAmount(
+    {
+      url,
+      connections: Math.min(16, settings.connections),
+      headers: { Authorization: `Bearer ${token}`, "x-bench-memory": "off" },
+      nextPath: lookupsOf(cycleOf(chats)).nextPath,
+    },
+    chats.length,
+  );
+  // The cache writes run after the answers (waitUntil).
+  await sleep(500);
+  const warmed = await readCounters(url);
+  const took = (performance.now() - started) / 1000;
+  console.log(
+    `  ${label.padEnd(22)} ${warmed.lookups} lookups, ${warmed.kv.writes} KV writes in ${took.toFixed(1)} s`,
+  );
+  if (warmed.kv.writes < chats.length) {
+    console.warn(
+      `  warning: expected ${chats.length} KV writes while pre-warming, counted ${warmed.kv.writes}`,
+    );
+  }
+  return took;
+}

@@ -1,0 +1,100 @@
+/**
+ * The command line of `npm run bench`: its options, their defaults (the simulated round trips
+ * among them), and the usage text.
+ */
+import { parseArgs } from "node:util";
+
+// Round trips for --simulate-latency (bench/README.md, "Latency simulation", has the sources):
+// - D1: a database has one primary, in one location, and a Worker runs in the location nearest
+//   its caller, so a query from elsewhere crosses a WAN: some 20-40 ms within a continent,
+//   70-150 ms between continents. 50 ms stands for "a Worker in another location", the
+//   distance D1's read replicas and Smart Placement exist to remove.
+// - KV: a read that misses the location's cache goes on to a regional tier and then KV's
+//   central stores ("How KV works"). Cloudflare's "We made Workers KV up to 3x faster" (2024)
+//   has hot, cached reads under a millisecond; misses pay the trip to central storage, whose
+//   own p99 it later brought under 5 ms (2025): what is left is mostly network, ~30 ms.
+const DEFAULT_D1_RTT_MS = 50;
+const DEFAULT_KV_RTT_MS = 30;
+
+/** `npm run bench -- --help`. */
+export const USAGE = `Usage: npm run bench [-- options]
+
+  --duration S          measured seconds per scenario (default 5; 10 with --simulate-latency)
+  --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
+  --connections N       concurrent connections (default 32; 16 with --simulate-latency)
+  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf
+                        (zipf: both the cold and the warm Zipf runs)
+  --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
+                        slow storage
+  --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
+  --kv-rtt-ms N         latency mode: added to each KV call (default ${DEFAULT_KV_RTT_MS})
+  --rate N              latency mode: requests per second sent (default 50)
+  --no-rate-limiter     hand the app no RATE_LIMITER binding, to see what the limiter costs
+  --keep-data           keep the temporary directory (database, built Worker, server log)
+`;
+
+const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf"];
+
+/** What one run does, from its command line. */
+export interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  scenarios: Set<string> | null;
+  simulateLatency: boolean;
+  d1RttMs: number;
+  kvRttMs: number;
+  rate: number | undefined;
+  rateLimiter: boolean;
+  keepData: boolean;
+}
+
+function numberOption(name: string, value: string | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) {
+    throw new Error(`--${name} needs a ${allowZero ? "non-negative" : "positive"} number, not "${value}"`);
+  }
+  return number;
+}
+
+/** The run's settings from `process.argv`; `null` for `--help`. Throws on a bad option. */
+export function readSettings(): Settings | null {
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      scenarios: { type: "string" },
+      "simulate-latency": { type: "boolean", default: false },
+      "d1-rtt-ms": { type: "string" },
+      "kv-rtt-ms": { type: "string" },
+      rate: { type: "string" },
+      "no-rate-limiter": { type: "boolean", default: false },
+      "keep-data": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return null;
+  const latency = values["simulate-latency"] ?? false;
+  let scenarios: Set<string> | null = null;
+  if (values.scenarios !== undefined) {
+    scenarios = new Set(values.scenarios.split(",").map((name) => name.trim()));
+    const unknown = [...scenarios].filter((name) => !SCENARIO_NAMES.includes(name));
+    if (unknown.length > 0)
+      throw new Error(`unknown scenario ${unknown.join(", ")}; scenarios: ${SCENARIO_NAMES}`);
+  }
+  return {
+    durationSeconds: numberOption("duration", values.duration, latency ? 10 : 5),
+    warmupSeconds: numberOption("warmup", values.warmup, latency ? 3 : 2, true),
+    connections: Math.round(numberOption("connections", values.connections, latency ? 16 : 32)),
+    scenarios,
+    simulateLatency: latency,
+    d1RttMs: numberOption("d1-rtt-ms", values["d1-rtt-ms"], DEFAULT_D1_RTT_MS, true),
+    kvRttMs: numberOption("kv-rtt-ms", values["kv-rtt-ms"], DEFAULT_KV_RTT_MS, true),
+    rate: latency ? numberOption("rate", values.rate, 50) : undefined,
+    rateLimiter: !(values["no-rate-limiter"] ?? false),
+    keepData: values["keep-data"] ?? false,
+  };
+}

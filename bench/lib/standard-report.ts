@@ -1,0 +1,236 @@
+/**
+ * The standard run's report: the targets judged on its results, the notes that explain its
+ * numbers (the hot run's refresh reads, token checks, unattributed calls, the Zipf floors), and
+ * the text of bench/results/latest.md.
+ */
+import type { AppSettings } from "./app-config.ts";
+import type { TierCounts } from "./load.ts";
+import {
+  environmentLines,
+  kvReadsPerThousand,
+  lookupD1PerThousand,
+  markdownTable,
+  type ScenarioResult,
+  type Target,
+  targetLines,
+  tierTable,
+} from "./report.ts";
+import { HOT_CHATS } from "./scenarios.ts";
+import type { Settings } from "./settings.ts";
+import { windowUse, type ZipfReport } from "./warm-zipf.ts";
+
+const NO_LOOKUPS: TierCounts = {
+  lookups: 0,
+  d1Statements: 0,
+  tokenStatements: 0,
+  kvReads: 0,
+  kvWrites: 0,
+  kvDeletes: 0,
+};
+
+function tier(result: ScenarioResult, name: string): TierCounts {
+  return result.counters.byTier[name] ?? NO_LOOKUPS;
+}
+
+/** Storage calls the Worker could not tie to a lookup: there should be none. */
+export function outsideNote(result: ScenarioResult): string | null {
+  const outside = result.counters.byTier.outside;
+  if (outside === undefined) return null;
+  const calls = outside.d1Statements + outside.kvReads + outside.kvWrites + outside.kvDeletes;
+  return calls === 0
+    ? null
+    : `${calls} storage calls in the \`${result.name}\` run were made outside any lookup's context, so are attributed to no tier`;
+}
+
+/** What the hot run's lookups that memory did not answer were: the memory entries' refreshes. */
+export function hotRefreshNote(hot: ScenarioResult, settings: Settings, app: AppSettings): string {
+  const memory = tier(hot, "memory");
+  const others = hot.counters.lookups - memory.lookups;
+  const kv = tier(hot, "kv");
+  const d1 = tier(hot, "d1");
+  // Every hot chat is first stored in memory at the start of the warm-up, so the entries expire
+  // together, at whole multiples of the TTL after it: count those within the measured run (which
+  // starts 300 ms after the warm-up, and is counted until 300 ms after it ends).
+  const ttl = app.memoryTtlMs / 1000;
+  const from = settings.warmupSeconds + 0.3;
+  const to = from + settings.durationSeconds + 0.3;
+  const moments = ttl > 0 ? Math.max(0, Math.floor(to / ttl) - Math.floor(from / ttl)) : 0;
+  const kvPerK = hot.counters.lookups === 0 ? 0 : (hot.counters.kv.reads * 1000) / hot.counters.lookups;
+  return [
+    `The refresh reads of \`hot\`: ${others} of its ${hot.counters.lookups} lookups were not answered from memory (${kv.lookups} from KV with ${kv.kvReads} KV reads, ${d1.lookups} from D1), ${hot.counters.kv.reads} KV reads in all (${kvPerK.toFixed(1)} per 1,000 lookups at this rate).`,
+    app.memoryTtlMs > 0
+      ? `A memory entry lives \`MEMORY_CACHE_TTL_MS\` = ${app.memoryTtlMs} ms from when it was stored, and hits do not extend it, so each of the ${HOT_CHATS} hot chats goes back to KV once every ${ttl} s, however many lookups it serves: about ${HOT_CHATS} KV reads per ${ttl} s. All ${HOT_CHATS} were first stored at the start of the warm-up, so they expire together, ${ttl} s, ${2 * ttl} s, … after it; ${moments} such moment${moments === 1 ? "" : "s"} fell within this measured run: ≈${HOT_CHATS * moments} KV reads expected. They are the memory tier's expiry, not a cost of the lookups memory answers.`
+      : "The memory tier is off (`MEMORY_CACHE_TTL_MS` = 0).",
+  ].join(" ");
+}
+
+/** The targets of bench/README.md ("Targets"), judged on the results by scenario name. */
+export function evaluateTargets(byName: Map<string, ScenarioResult>, zipf: ZipfReport): Target[] {
+  const targets: Target[] = [];
+  const target = (name: string, label: string, check: (result: ScenarioResult) => [boolean, string]) => {
+    const result = byName.get(name);
+    if (result === undefined) {
+      targets.push({ label, pass: null, measured: "not run" });
+      return;
+    }
+    const [pass, measured] = check(result);
+    targets.push({ label, pass, measured });
+  };
+  const tokenNote = (tokenStatements: number) =>
+    tokenStatements > 0
+      ? ` (+${tokenStatements} token check${tokenStatements > 1 ? "s" : ""}, left out)`
+      : "";
+
+  const byCpu = (r: ScenarioResult) =>
+    r.cpuRatio === null ? "" : ` (by server CPU per request: ${r.cpuRatio.toFixed(2)}×)`;
+  target("hot", "hot ≥ 0.9× baseline req/s", (r) => [r.ratio >= 0.9, `${r.ratio.toFixed(2)}×${byCpu(r)}`]);
+  target("zipf (warm)", "zipf (warm) ≥ 0.8× baseline req/s", (r) => [
+    r.ratio >= 0.8,
+    `${r.ratio.toFixed(2)}×${byCpu(r)}`,
+  ]);
+  const warm = zipf.warm;
+  target("zipf (warm)", "zipf (warm) ≤ 10 D1 queries / 1k lookups", (r) => {
+    const value = lookupD1PerThousand(r) ?? 0;
+    const floor = warm
+      ? `; first-time chats: ${warm.firstSeenPerK.toFixed(1)} (every chat of the window was pre-warmed)`
+      : "";
+    return [value <= 10, `${value.toFixed(1)}${tokenNote(r.counters.d1.tokenStatements)}${floor}`];
+  });
+  target("zipf (warm)", "zipf (warm) ≤ 100 KV reads / 1k lookups", (r) => {
+    const value = kvReadsPerThousand(r) ?? 0;
+    const floor = warm
+      ? `; chats not asked in the previous ${warm.memoryWindow.toLocaleString("en")} requests (one memory TTL at this rate), which memory cannot hold, are ${warm.notRecentPerK.toFixed(1)}`
+      : "";
+    return [value <= 100, `${value.toFixed(1)}${floor}`];
+  });
+  target("d1", "d1: exactly 1 D1 query per lookup", (r) => {
+    const value = (lookupD1PerThousand(r) ?? 0) / 1_000;
+    return [
+      Math.abs(value - 1) < 0.005,
+      `${value.toFixed(3)} per lookup${tokenNote(r.counters.d1.tokenStatements)}`,
+    ];
+  });
+  target("d1", "d1: at most 1 KV read per lookup", (r) => {
+    const value = (kvReadsPerThousand(r) ?? 0) / 1_000;
+    return [value <= 1, `${value.toFixed(3)} per lookup`];
+  });
+  target("hot", "hot: lookups answered from memory make 0 D1 queries and 0 KV reads", (r) => {
+    const memory = tier(r, "memory");
+    const queries = memory.d1Statements - memory.tokenStatements;
+    const share = r.counters.lookups === 0 ? 0 : (memory.lookups * 100) / r.counters.lookups;
+    return [
+      memory.lookups > 0 && queries === 0 && memory.kvReads === 0,
+      `${memory.lookups} of ${r.counters.lookups} lookups (${share.toFixed(1)}%) answered from memory, with ${queries} D1 queries${tokenNote(memory.tokenStatements)} and ${memory.kvReads} KV reads among them; the other ${r.counters.lookups - memory.lookups} are the memory entries' refreshes (below)`,
+    ];
+  });
+  return targets;
+}
+
+/** More than one token check in one run: the token cache expired with requests in flight. */
+export function tokenHerdNotes(results: readonly ScenarioResult[]): string[] {
+  return results
+    .filter((result) => result.counters.d1.tokenStatements > 1)
+    .map(
+      (result) =>
+        `Note: ${result.counters.d1.tokenStatements} token checks in the \`${result.name}\` run, all for the same token: when its 30 s entry in the token cache expired, every request in flight queried D1 on its own (up to one per connection).`,
+    );
+}
+
+interface StandardReport {
+  results: readonly ScenarioResult[];
+  targets: readonly Target[];
+  settings: Settings;
+  baselineRates: readonly number[];
+  logLines: readonly string[];
+  zipf: ZipfReport;
+  app: AppSettings;
+}
+
+/** The "Cold and warm Zipf" section: what warm means, and what no cache can avoid in each. */
+function zipfLines(zipf: ZipfReport, app: AppSettings): string[] {
+  const lines: string[] = [];
+  const { cold, warm } = zipf;
+  if (cold === null && warm === null) return lines;
+  lines.push("## Cold and warm Zipf", "");
+  if (warm !== null) {
+    const wrapped = windowUse(warm.sent, warm.window.chats.length);
+    lines.push(
+      `**Warm** means: every chat the measured window asks for was looked up once, within the KV TTL (\`CACHE_TTL_SECONDS\` = ${app.kvTtlSeconds} s), before the window starts, so its answer sits in KV, as in a service in steady state, where every chat asked in the last ${app.kvTtlSeconds} s is cached; memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up. The bench does this by looking up, with the memory tier off, the distinct chats of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence (${warm.window.distinct.toLocaleString("en")} chats: ${warm.window.toWarm.length.toLocaleString("en")} looked up for this in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} already in KV from earlier runs), then replaying exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
+      "",
+    );
+  }
+  if (cold !== null) {
+    lines.push(
+      `**Cold** is the same sequence from its start, with only the hot and KV sets in KV: what a location sees in its first seconds. What no cache can avoid there, from the replayed sequence itself: ${cold.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat never asked before in this run (nor pre-warmed), so must reach D1; ${cold.notRecentPerK.toFixed(1)} per 1,000 ask for a chat not asked in the ${cold.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), so must at least reach KV.`,
+      "",
+    );
+  }
+  return lines;
+}
+
+/** The text of bench/results/latest.md. */
+export function standardMarkdown(report: StandardReport): string {
+  const { results, targets, settings, baselineRates, logLines, zipf, app } = report;
+  const baselineRps = baselineRates.reduce((sum, rate) => sum + rate, 0) / baselineRates.length;
+  const hot = results.find((result) => result.name === "hot");
+  const outside = results.map((result) => outsideNote(result)).filter((note) => note !== null);
+  const lines = [
+    "# Benchmark: latest run",
+    "",
+    "Written by `npm run bench` (bench/run.ts). bench/README.md says what each scenario measures and how.",
+    "",
+    ...environmentLines(settings),
+    `- Baseline: ${baselineRps.toFixed(0)} req/s, the mean of ${baselineRates.length} short runs, one before and one after each scenario (${baselineRates.map((rate) => rate.toFixed(0)).join(", ")}); each scenario's ratio is to the mean of the two next to it`,
+    `- App settings: wrangler.toml's [vars] (\`MEMORY_CACHE_TTL_MS\` = ${app.memoryTtlMs}, \`CACHE_TTL_SECONDS\` = ${app.kvTtlSeconds})`,
+    "",
+    "![Requests per second by scenario](latest.svg)",
+    "",
+    markdownTable(results),
+    "",
+    "`× baseline`: requests per second over the baseline's. `server CPU ms / req`: CPU time of the server's processes (wrangler and both workerd processes, from /proc) during the run, per request the Worker served; `× baseline by CPU` is the baseline's over the scenario's, what `× baseline` would be on a machine the server had to itself: steadier when other work competes for the cores. Latencies are under full load (every connection busy), so they are mostly queueing; `npm run bench -- --simulate-latency` measures latency at a moderate rate. `errors`: answers other than the scenario's status (200; 404 for `unknown`), connection errors and timeouts. The counts are what bench/worker.ts counted on the `DB` and `CACHE` bindings during the measured run, per 1,000 lookups it served. `zipf (cold)` and `zipf (warm)`: see \"Cold and warm Zipf\" below.",
+    "",
+    "## Targets (reported, not enforced)",
+    "",
+    ...targetLines(targets),
+    "",
+    'The Zipf targets are judged on `zipf (warm)`; the `hot` storage target on the lookups that memory answered (each lookup is attributed to the tier its `Server-Timing` names, with the storage calls made on its behalf: see "By answering tier").',
+    "",
+    ...(hot === undefined ? [] : [hotRefreshNote(hot, settings, app), ""]),
+    "Token checks (one D1 query per token and Worker instance every 30 s) are left out of the D1 targets and noted where one happened.",
+    ...tokenHerdNotes(results).map((note) => `\n${note}`),
+    ...outside.map((note) => `\nWarning: ${note}.`),
+    "",
+    ...zipfLines(zipf, app),
+    "## By answering tier",
+    "",
+    tierTable(results),
+    "",
+    "Each lookup counts under the tier its `Server-Timing` header names; every D1 statement and KV call made on its behalf (before its answer, and after it in `waitUntil`) counts with it. Lookups that joined a load another lookup had already started (one load per chat at a time) answer with that load's tier but made no call of their own, so a tier's calls per lookup can be under what one load makes.",
+    "",
+    "## Scenarios",
+    "",
+    ...results.map((r) => `- \`${r.name}\`: ${r.what}`),
+    "",
+    "## Counters per scenario",
+    "",
+    "| Scenario | lookups | statuses | D1 statements | of which token checks | D1 batches | D1 sessions | KV reads | KV writes | KV deletes |",
+    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...results.map((r) => {
+      const c = r.counters;
+      const statuses = Object.entries(r.load.statuses)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(", ");
+      return `| ${r.name} | ${c.lookups} | ${statuses} | ${c.d1.statements} | ${c.d1.tokenStatements} | ${c.d1.batches} | ${c.d1.sessions} | ${c.kv.reads} | ${c.kv.writes} | ${c.kv.deletes} |`;
+    }),
+    "",
+  ];
+  if (logLines.length > 0) {
+    lines.push(
+      "## Warnings and errors in the server's output",
+      "",
+      ...logLines.slice(0, 20).map((l) => `- ${l}`),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
