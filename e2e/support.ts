@@ -4,24 +4,10 @@
  */
 import { connect } from "node:net";
 import { expect, inject } from "vitest";
+import { ErrorMessage } from "../src/errors.ts";
 
 /** The contract's error messages: an error body carries one of these and nothing else. */
-export const CONTRACT_ERRORS = [
-  "Chat ID is required",
-  "Invalid chat ID",
-  "Invalid request body",
-  "Invalid client ID",
-  "Request body too large",
-  "Unauthorized",
-  "Permission denied",
-  "Conversation not found",
-  "Client not found",
-  "Not found",
-  "Method not allowed",
-  "Request timeout",
-  "Too many requests",
-  "Internal Server Error",
-] as const;
+export const CONTRACT_ERRORS: readonly string[] = Object.values(ErrorMessage);
 
 /** The exact `WWW-Authenticate` challenges of a 401. */
 export const CHALLENGE = 'Bearer realm="clients-api"';

@@ -1,6 +1,7 @@
 /**
  * The write endpoints over real HTTP: keeping the mapping, and every lookup answering the new
- * state at once. Works on fresh ids only, so the demo rows other files rely on stay as they are.
+ * state at once. Each test makes its own client and chat with fresh ids, so that any one of
+ * them runs alone, in any order, and the demo rows other files rely on stay as they are.
  */
 import { describe, expect, inject, it } from "vitest";
 import {
@@ -13,9 +14,13 @@ import {
 } from "./support.ts";
 
 const tokens = inject("tokens");
-const run = Date.now().toString().slice(-9);
-const clientId = `e2e-client-${run}`;
-const number = `49${run}01`;
+
+let counter = 0;
+/** Fresh ids for one test: a client id and a phone number no other test uses. */
+function freshIds() {
+  const run = `${Date.now().toString().slice(-8)}${(counter++).toString().padStart(3, "0")}`;
+  return { clientId: `e2e-client-${run}`, number: `49${run}` };
+}
 
 function json(method: "PUT" | "DELETE", path: string, body?: unknown, token = tokens.readWrite) {
   return request(path, {
@@ -25,8 +30,20 @@ function json(method: "PUT" | "DELETE", path: string, body?: unknown, token = to
   });
 }
 
+const lookUp = (chatId: string, headers: Record<string, string> = {}) =>
+  request(viewPath(chatId), { headers: { ...bearer(tokens.readWrite), ...headers } });
+
+/** A client with session `session`, and its chat `N@c.us`, written through the API. */
+async function mapping(session = "e2e-session-1") {
+  const { clientId, number } = freshIds();
+  expect((await json("PUT", `/api/clients/${clientId}`, { session_id: session })).status).toBe(200);
+  expect((await json("PUT", `/api/conversations/${number}@c.us`, { client_id: clientId })).status).toBe(200);
+  return { clientId, chatId: `${number}@c.us`, number };
+}
+
 describe("keeping the mapping over HTTP", () => {
   it("creates a client, links a chat in Baileys spelling, and the lookup answers it in any spelling", async () => {
+    const { clientId, number } = freshIds();
     const created = await json("PUT", `/api/clients/${clientId}`, {
       session_id: "e2e-session-1",
       name: "E2E",
@@ -41,56 +58,47 @@ describe("keeping the mapping over HTTP", () => {
     });
     expect(linked.json).toEqual({
       success: true,
-      record: { chat_id: `${number}@c.us`, client_id: clientId },
+      record: { chat_id: `${number}@c.us`, client_id: clientId, aliases: [] },
     });
 
     for (const spelling of [`${number}@c.us`, `${number}@s.whatsapp.net`]) {
-      expectRecord(await request(viewPath(spelling), { headers: bearer(tokens.readWrite) }), {
-        id: clientId,
-        session_id: "e2e-session-1",
-      });
+      expectRecord(await lookUp(spelling), { id: clientId, session_id: "e2e-session-1" });
     }
   });
 
   it("answers a client's new session at once after a session change", async () => {
-    await json("PUT", `/api/clients/${clientId}`, { session_id: "e2e-session-2" });
-    expectRecord(await request(viewPath(`${number}@c.us`), { headers: bearer(tokens.readWrite) }), {
-      id: clientId,
-      session_id: "e2e-session-2",
-    });
+    const { clientId, chatId } = await mapping("e2e-before");
+    expectRecord(await lookUp(chatId), { id: clientId, session_id: "e2e-before" });
+    await json("PUT", `/api/clients/${clientId}`, { session_id: "e2e-after" });
+    expectRecord(await lookUp(chatId), { id: clientId, session_id: "e2e-after" });
   });
 
   it("reads a write through its bookmark with Cache-Control: no-cache", async () => {
+    const { clientId, chatId } = await mapping();
     const written = await json("PUT", `/api/clients/${clientId}`, { session_id: "e2e-session-3" });
     const bookmark = written.headers.get("x-d1-bookmark") ?? "";
-    const answer = await request(viewPath(`${number}@c.us`), {
-      headers: { ...bearer(tokens.readWrite), "Cache-Control": "no-cache", "x-d1-bookmark": bookmark },
-    });
+    const answer = await lookUp(chatId, { "Cache-Control": "no-cache", "x-d1-bookmark": bookmark });
     expectRecord(answer, { id: clientId, session_id: "e2e-session-3" });
     expect(answer.headers.get("Server-Timing")).toMatch(/tier;desc="d1"/);
   });
 
   it("answers Client not found at once after the client is deleted, and 404 for a second delete", async () => {
-    const deleted = await json("DELETE", `/api/clients/${clientId}`);
-    expect(deleted.json).toEqual({ success: true });
-    expectError(
-      await request(viewPath(`${number}@c.us`), { headers: bearer(tokens.readWrite) }),
-      404,
-      "Client not found",
-    );
+    const { clientId, chatId } = await mapping();
+    expect((await lookUp(chatId)).status).toBe(200);
+    expect((await json("DELETE", `/api/clients/${clientId}`)).json).toEqual({ success: true });
+    expectError(await lookUp(chatId), 404, "Client not found");
     expectError(await json("DELETE", `/api/clients/${clientId}`), 404, "Client not found");
   });
 
   it("answers Conversation not found at once after the conversation is deleted", async () => {
-    expect((await json("DELETE", `/api/conversations/${number}@c.us`)).json).toEqual({ success: true });
-    expectError(
-      await request(viewPath(`${number}@c.us`), { headers: bearer(tokens.readWrite) }),
-      404,
-      "Conversation not found",
-    );
+    const { chatId } = await mapping();
+    expect((await lookUp(chatId)).status).toBe(200);
+    expect((await json("DELETE", `/api/conversations/${chatId}`)).json).toEqual({ success: true });
+    expectError(await lookUp(chatId), 404, "Conversation not found");
   });
 
   it("refuses bad writes with the contract's errors", async () => {
+    const { clientId, number } = freshIds();
     expectError(
       await json("PUT", `/api/conversations/${number}@c.us`, { client_id: "nobody-here" }),
       404,
@@ -111,9 +119,10 @@ describe("keeping the mapping over HTTP", () => {
       "Permission denied",
     );
     const wrongMethod = await request(`/api/conversations/${number}@c.us`, {
+      method: "PATCH",
       headers: bearer(tokens.readWrite),
     });
     expectError(wrongMethod, 405, "Method not allowed");
-    expect(wrongMethod.headers.get("Allow")).toBe("PUT, DELETE");
+    expect(wrongMethod.headers.get("Allow")).toBe("GET, PUT, DELETE");
   });
 });
