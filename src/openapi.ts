@@ -101,7 +101,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
     scheme: "bearer",
     description: "An API token made with `npm run token -- create` (shown once, stored as a SHA-256 hash).",
   });
-  app.doc31("/openapi.json", (c) => ({
+  app.doc31("/openapi.json", () => ({
     openapi: "3.1.0",
     info: {
       title: "Chat session lookup API",
@@ -110,7 +110,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
         "Which client a WhatsApp chat belongs to, and which WhatsApp session (connected number) serves that client. " +
         "For bot backends on whatsapp-web.js, Baileys, WAHA and the like.",
     },
-    servers: [{ url: new URL(c.req.url).origin }],
+    // Relative: the document describes the server that serves it, whatever Host a caller sends.
+    servers: [{ url: "/" }],
     tags: [
       { name: "Lookup", description: "Which client a chat belongs to, and which session serves it." },
       { name: "Clients", description: "Keep clients and their sessions (`clients:write`)." },

@@ -106,6 +106,15 @@ describe("GET /openapi.json", () => {
   });
 });
 
+describe("the document's server", () => {
+  it("is relative, whatever Host the request names", async () => {
+    const response = await request("/openapi.json", { headers: { Host: "evil.example" } });
+    const document = (await response.json()) as { servers: { url: string }[] };
+    expect(document.servers).toEqual([{ url: "/" }]);
+    expect(JSON.stringify(document)).not.toContain("evil.example");
+  });
+});
+
 describe("GET /docs", () => {
   it("serves a page that renders /openapi.json with a script from the Worker itself", async () => {
     const response = await request("/docs");

@@ -18,8 +18,21 @@ export interface SessionDatabase {
   bookmark(): string | null;
 }
 
-// D1 bookmarks are opaque, short, dash-separated hex; anything else is ignored, not sent to D1.
-const BOOKMARK_SYNTAX = /^[0-9a-f][0-9a-f-]{0,255}$/i;
+// D1's bookmark format (four dash-separated hex groups); anything else is ignored, not sent to D1.
+const BOOKMARK_SYNTAX = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+/**
+ * The newest of some bookmarks, ignoring any that is not D1's format. D1 documents bookmarks
+ * as lexicographically sortable, oldest to newest.
+ */
+export function newestBookmark(...bookmarks: (string | null | undefined)[]): string | null {
+  let newest: string | null = null;
+  for (const bookmark of bookmarks) {
+    if (bookmark && BOOKMARK_SYNTAX.test(bookmark) && (newest === null || bookmark > newest))
+      newest = bookmark;
+  }
+  return newest;
+}
 
 function sessionDatabase(session: D1DatabaseSession): SessionDatabase {
   return {
@@ -29,12 +42,15 @@ function sessionDatabase(session: D1DatabaseSession): SessionDatabase {
 }
 
 /**
- * A session for reads: any replica, or one at least as new as `bookmark` (from the
- * `x-d1-bookmark` request header) so that a caller reads its own writes.
+ * A session for reads: any replica, or one at least as new as the newest well-formed bookmark
+ * given (the caller's `x-d1-bookmark`, the last write seen here), so that no read is older than
+ * a write its caller or this instance knows of.
  */
-export function openReadSession(d1: D1Database, bookmark: string | null | undefined): SessionDatabase {
-  const constraint = bookmark && BOOKMARK_SYNTAX.test(bookmark) ? bookmark : "first-unconstrained";
-  return sessionDatabase(d1.withSession(constraint));
+export function openReadSession(
+  d1: D1Database,
+  ...bookmarks: (string | null | undefined)[]
+): SessionDatabase {
+  return sessionDatabase(d1.withSession(newestBookmark(...bookmarks) ?? "first-unconstrained"));
 }
 
 /** A session whose first query goes to the primary: for writes, and reads that must be current. */

@@ -18,6 +18,7 @@
  *    crossed.
  */
 import { jsonSize, MemoryCache } from "../cache/memory-cache";
+import { NextRead } from "../cache/next-read";
 import { SingleFlight } from "../cache/single-flight";
 import { type Database, openPrimarySession, openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
@@ -85,6 +86,7 @@ export class LookupCache {
   readonly #kv: LookupKv;
   readonly #writes: WriteLog;
   readonly #loads: SingleFlight<Loaded>;
+  readonly #freshReads = new NextRead<CacheRead>();
   // Keyed by canonical chat id: this tier never leaves the instance and is never logged.
   readonly #memory: MemoryCache<ChatLookup>;
 
@@ -111,7 +113,12 @@ export class LookupCache {
    */
   async get(request: RequestScope, chatIds: readonly string[], options: ReadOptions): Promise<CacheRead> {
     const unique = [...new Set(chatIds)];
-    if (options.fresh) return this.#readFresh(request, unique, options.bookmark);
+    if (options.fresh) {
+      // Concurrent no-cache reads of the same ids share the next read that starts after them.
+      const key = [...unique].sort().join(" ") + (options.bookmark === null ? "" : ` ${options.bookmark}`);
+      const read = this.#freshReads.run(key, () => this.#readFresh(request, unique, options.bookmark));
+      return beforeDeadline(read, request.deadline, this.#clock);
+    }
 
     const answers = new Map<string, ChatLookup>();
     const misses = unique.filter((chatId) => {
@@ -204,7 +211,7 @@ export class LookupCache {
   async #readFresh(request: RequestScope, chatIds: string[], bookmark: string | null): Promise<CacheRead> {
     const sequence = this.#writes.sequence;
     const read = await beforeDeadline(
-      this.#readD1(request, chatIds, bookmark ?? this.#writes.bookmarkFor(chatIds)),
+      this.#readD1(request, chatIds, bookmark, this.#writes.bookmarkFor(chatIds)),
       request.deadline,
       this.#clock,
     );
@@ -219,8 +226,8 @@ export class LookupCache {
     return { answers: read.answers, tier: "d1", bookmark: read.bookmark };
   }
 
-  async #readD1(request: RequestScope, chatIds: readonly string[], bookmark: string | null) {
-    const session = openReadSession(this.#db, bookmark);
+  async #readD1(request: RequestScope, chatIds: readonly string[], ...bookmarks: (string | null)[]) {
+    const session = openReadSession(this.#db, ...bookmarks);
     const answers = await withTransientRetries(() => findSessionsByChatIds(session.db, chatIds), {
       ...request,
       clock: this.#clock,

@@ -203,4 +203,31 @@ describe("reading your own writes", () => {
     expect(withSession).not.toHaveBeenCalledWith("not a bookmark");
     expect(withSession).toHaveBeenCalledWith("first-unconstrained");
   });
+
+  it.each([
+    "abcdef-0123",
+    "0",
+    "00000000-00000005-00000000",
+    "00000000-00000005-00000000-0000000000000000000000000000000g",
+  ])("ignores %j, which has the bookmark's alphabet but not D1's format", async (bookmark) => {
+    const { chatId } = await seedLinkedChat();
+    const withSession = vi.spyOn(env.DB, "withSession");
+    const response = await lookup(chatId, reader, { "Cache-Control": "no-cache", "x-d1-bookmark": bookmark });
+    expect(response.status).toBe(200);
+    expect(withSession).not.toHaveBeenCalledWith(bookmark);
+  });
+
+  it("never reads older than a write this instance made, whatever bookmark the caller sends", async () => {
+    const client = await seedClient();
+    const chatId = uniqueChatId();
+    const written = await write("PUT", `/api/conversations/${chatId}`, writer, { client_id: client.id });
+    const ours = written.headers.get("x-d1-bookmark") ?? "";
+    const older = "00000000-00000000-00000000-00000000000000000000000000000000";
+    expect(older < ours).toBe(true);
+    const withSession = vi.spyOn(env.DB, "withSession");
+    const response = await lookup(chatId, reader, { "Cache-Control": "no-cache", "x-d1-bookmark": older });
+    expect(response.status).toBe(200);
+    expect(withSession).toHaveBeenCalledWith(ours);
+    expect(withSession).not.toHaveBeenCalledWith(older);
+  });
 });

@@ -99,6 +99,32 @@ describe("writes when KV misbehaves", () => {
 });
 
 describe("Cache-Control: no-cache", () => {
+  it("makes at most two D1 reads of a chat however many ask at once, each from a read started after it", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const api = useWorker({});
+    const fresh = lookupRequest(chatId, reader, { "Cache-Control": "no-cache" });
+    const held = holdNextStatement((sql) => sql.startsWith("select") && sql.includes('"chat_ids"'));
+    const first = api.send(...fresh);
+    await held.reached;
+    // The session changes after the first read ran: every lookup sent from now on must see it.
+    expect((await write("PUT", `/api/clients/${record.id}`, writer, { session_id: "changed" })).status).toBe(
+      200,
+    );
+    const statements = watchD1();
+    const later = Array.from({ length: 20 }, () => api.send(...fresh));
+    held.release();
+
+    expect(await (await first.response).json()).toEqual({ success: true, record });
+    for (const sent of later) {
+      expect(await (await sent.response).json()).toEqual({
+        success: true,
+        record: { ...record, session_id: "changed" },
+      });
+    }
+    // Without sharing, 20; with it, the next read (and one more if the first ended before they all came).
+    expect(statements.filter((sql) => sql.includes('"chat_ids"')).length).toBeLessThanOrEqual(2);
+  });
+
   it("removes a KV entry whose chat D1 no longer has, so the old answer never comes back", async () => {
     const { chatId } = await seedLinkedChat();
     await lookup(chatId, reader);
