@@ -43,6 +43,12 @@ export interface ReadOptions {
   fresh: boolean;
   /** Read from a D1 replica at least as new as this bookmark (`x-d1-bookmark`). */
   bookmark: string | null;
+  /**
+   * For a caller who must not learn what others asked for (a session-limited token): its reads
+   * go through a memory of its own and D1, never the shared memory or KV, so that how fast an
+   * answer comes depends only on what this partition asked before.
+   */
+  partition?: string | undefined;
 }
 
 /** What a read found. */
@@ -78,6 +84,12 @@ interface Loaded {
   bookmark: string | null;
 }
 
+/** What a partition remembers of a chat, and the write sequence it was read at. */
+interface PartitionEntry {
+  lookup: ChatLookup;
+  sequence: number;
+}
+
 export class LookupCache {
   readonly #db: D1Database;
   readonly #config: Config;
@@ -89,6 +101,8 @@ export class LookupCache {
   readonly #freshReads = new NextRead<CacheRead>();
   // Keyed by canonical chat id: this tier never leaves the instance and is never logged.
   readonly #memory: MemoryCache<ChatLookup>;
+  // Keyed by partition and chat id; an entry holds only until a write to its chat (the write log).
+  readonly #partitions: MemoryCache<PartitionEntry>;
 
   constructor(options: LookupCacheOptions) {
     this.#db = options.db;
@@ -104,6 +118,12 @@ export class LookupCache {
       sizeOf: jsonSize,
       clock: options.clock,
     });
+    this.#partitions = new MemoryCache({
+      maxEntries: 20_000,
+      maxBytes: 8 * 1024 * 1024,
+      sizeOf: jsonSize,
+      clock: options.clock,
+    });
   }
 
   /**
@@ -113,6 +133,7 @@ export class LookupCache {
    */
   async get(request: RequestScope, chatIds: readonly string[], options: ReadOptions): Promise<CacheRead> {
     const unique = [...new Set(chatIds)];
+    if (options.partition !== undefined) return this.#readPartition(request, unique, options);
     if (options.fresh) {
       // Concurrent no-cache reads of the same ids share the next read that starts after them.
       const key = [...unique].sort().join(" ") + (options.bookmark === null ? "" : ` ${options.bookmark}`);
@@ -180,6 +201,34 @@ export class LookupCache {
       logEvent("warn", "cache.refresh_slow", { requestId: request.requestId, chats });
     }
     return { result, bookmark };
+  }
+
+  /** A partition's own memory, then D1; the shared tiers are neither read nor written. */
+  async #readPartition(request: RequestScope, chatIds: string[], options: ReadOptions): Promise<CacheRead> {
+    const partition = options.partition ?? "";
+    const keyOf = (chatId: string) => `${partition}\n${chatId}`;
+    const answers = new Map<string, ChatLookup>();
+    const misses = chatIds.filter((chatId) => {
+      const entry = options.fresh ? undefined : this.#partitions.get(keyOf(chatId));
+      const current = entry !== undefined && !this.#writes.writtenSince(chatId, entry.sequence);
+      if (current) answers.set(chatId, entry.lookup);
+      return !current;
+    });
+    if (misses.length === 0) return { answers, tier: "memory", bookmark: null };
+
+    const sequence = this.#writes.sequence;
+    const read = await beforeDeadline(
+      this.#readD1(request, misses, options.bookmark, this.#writes.bookmarkFor(misses)),
+      request.deadline,
+      this.#clock,
+    );
+    for (const [chatId, lookup] of read.answers) {
+      answers.set(chatId, lookup);
+      if (!this.#writes.writtenSince(chatId, sequence)) {
+        this.#partitions.set(keyOf(chatId), { lookup, sequence }, this.#config.memoryCacheTtlMs);
+      }
+    }
+    return { answers, tier: "d1", bookmark: read.bookmark };
   }
 
   /** KV, then D1 for what KV lacks; every answer stored unless a write came since. */

@@ -63,7 +63,10 @@ export async function lookUpClientSessions(
   const ids = items.flatMap((item) => ("query" in item ? idsOf(item.query) : []));
   const read =
     ids.length > 0
-      ? await context.lookups.get(context, ids, options)
+      ? await context.lookups.get(context, ids, {
+          ...options,
+          partition: partitionOf(options.visibleSessions),
+        })
       : { answers: new Map<string, ChatLookup>(), tier: "memory" as const, bookmark: null };
   const answers = items.map((item) => {
     if ("error" in item) return item;
@@ -73,6 +76,14 @@ export async function lookUpClientSessions(
     return firstAnswer(visible);
   });
   return { answers, tier: read.tier, bookmark: read.bookmark, storageMs: context.clock.now() - started };
+}
+
+/**
+ * A session-limited caller reads through a partition of its own: whether a chat of another
+ * session is in the shared caches (someone asked for it) must not show in how fast it answers.
+ */
+function partitionOf(visibleSessions: readonly string[] | null): string | undefined {
+  return visibleSessions === null ? undefined : JSON.stringify([...visibleSessions].sort());
 }
 
 function idsOf(query: ChatQuery): string[] {
