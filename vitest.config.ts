@@ -1,5 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
@@ -21,6 +21,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      // Those run in Node: vitest.node.config.ts.
+      exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
       setupFiles: ["./test/setup.ts"],
       // Races are ordered by barriers and time is stepped, so a test that waits this long is
       // stuck; the margin is for a shared, loaded 2-core machine.

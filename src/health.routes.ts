@@ -1,17 +1,24 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ErrorMessage } from "./errors";
 import { allowMethods } from "./middleware/allow-methods";
-import { jsonResponse } from "./openapi";
+import { errorResponse, jsonResponse } from "./openapi";
 import { createRouter } from "./router";
 
 const healthRoute = createRoute({
+  operationId: "getHealth",
   method: "get",
   path: "/",
   tags: ["Operations"],
   summary: "Liveness check",
+  // Public on purpose: said explicitly, so that no reader takes it for a forgotten scheme.
+  security: [],
   description: "No authentication; touches no data.",
   responses: {
     200: jsonResponse("The Worker is up.", z.object({ status: z.literal("ok") }).openapi("Health"), {
       status: "ok",
+    }),
+    405: errorResponse("Another method on this path.", [ErrorMessage.methodNotAllowed], {
+      Allow: { description: "`GET`", schema: { type: "string" } },
     }),
   },
 });

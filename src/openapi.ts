@@ -106,6 +106,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
     info: {
       title: "Chat session lookup API",
       version: "1.0.0",
+      license: { name: "MIT", identifier: "MIT" },
       description:
         "Which client a WhatsApp chat belongs to, and which WhatsApp session (connected number) serves that client. " +
         "For bot backends on whatsapp-web.js, Baileys, WAHA and the like.",

@@ -22,6 +22,7 @@ import { putClient, removeClient } from "./clients.service";
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
 const putClientRoute = createRoute({
+  operationId: "putClient",
   method: "put",
   path: "/{id}",
   tags: ["Clients"],
@@ -60,6 +61,7 @@ const putClientRoute = createRoute({
 });
 
 const deleteClientRoute = createRoute({
+  operationId: "deleteClient",
   method: "delete",
   path: "/{id}",
   tags: ["Clients"],

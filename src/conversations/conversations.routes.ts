@@ -36,6 +36,7 @@ const EXAMPLE = {
 };
 
 const getConversationRoute = createRoute({
+  operationId: "getConversation",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
@@ -56,6 +57,7 @@ const getConversationRoute = createRoute({
 });
 
 const putConversationRoute = createRoute({
+  operationId: "putConversation",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit, requireJsonBody] as const,
@@ -92,6 +94,7 @@ const putConversationRoute = createRoute({
 });
 
 const deleteConversationRoute = createRoute({
+  operationId: "deleteConversation",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
@@ -114,6 +117,7 @@ const deleteConversationRoute = createRoute({
 });
 
 const putAliasRoute = createRoute({
+  operationId: "addAlias",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
@@ -146,6 +150,7 @@ const putAliasRoute = createRoute({
 });
 
 const deleteAliasRoute = createRoute({
+  operationId: "removeAlias",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,

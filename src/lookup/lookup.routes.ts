@@ -25,6 +25,7 @@ const SERVER_TIMING_HEADER = {
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
 const viewClientRoute = createRoute({
+  operationId: "getClientSession",
   method: "get",
   path: "/view",
   tags: ["Lookup"],
@@ -57,6 +58,7 @@ const viewClientRoute = createRoute({
 });
 
 const batchRoute = createRoute({
+  operationId: "getClientSessions",
   method: "post",
   path: "/view/batch",
   tags: ["Lookup"],
