@@ -4,7 +4,9 @@
  *
  * A read is answered by the nearest tier that knows each chat: this instance's memory (every
  * answer, found or not, for `MEMORY_CACHE_TTL_MS`), this location's KV (found answers), then one
- * D1 query for all that is left. Concurrent misses of a chat share one load.
+ * D1 query for all that is left. Concurrent misses of a chat share one load. A fresh read
+ * (no-cache) skips both tiers; a partitioned read (a caller who must not learn what others
+ * asked) uses a memory of its own and D1 only.
  *
  * A write runs in D1 and keeps every tier true to what it changed, whenever it commits:
  * 1. at once, this instance remembers each changed chat's new answer; loads already running for
