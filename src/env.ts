@@ -2,7 +2,7 @@
  * The typed configuration read from the Worker's variables.
  * `Env` itself is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const configSchema = z.object({
   LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),

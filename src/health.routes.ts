@@ -1,16 +1,16 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { allowMethods } from "./middleware/allow-methods";
 import { jsonResponse } from "./openapi";
-import { createRouter } from "./router";
+import { createRouter, defineRoute } from "./router";
 
-const healthRoute = createRoute({
+const healthRoute = defineRoute({
   method: "get",
   path: "/",
   tags: ["Operations"],
   summary: "Liveness check",
   description: "No authentication; touches no data.",
   responses: {
-    200: jsonResponse("The Worker is up.", z.object({ status: z.literal("ok") }).openapi("Health"), {
+    200: jsonResponse("The Worker is up.", z.object({ status: z.literal("ok") }).meta({ id: "Health" }), {
       status: "ok",
     }),
   },

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { clientSessionResponseSchema } from "../domain/client";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
@@ -13,14 +12,14 @@ import {
   successResponseSchema,
 } from "../openapi";
 import { requestContext } from "../request-context";
-import { createRouter } from "../router";
+import { createRouter, defineRoute } from "../router";
 import { clientIdParamsSchema, putClientBodySchema } from "./clients.schemas";
 import { putClient, removeClient } from "./clients.service";
 
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
-const putClientRoute = createRoute({
+const putClientRoute = defineRoute({
   method: "put",
   path: "/{id}",
   tags: ["Clients"],
@@ -58,7 +57,7 @@ const putClientRoute = createRoute({
   },
 });
 
-const deleteClientRoute = createRoute({
+const deleteClientRoute = defineRoute({
   method: "delete",
   path: "/{id}",
   tags: ["Clients"],

@@ -1,10 +1,10 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { CONTROL_CHARACTERS } from "../domain/chat-id";
 import { clientIdSchema } from "../domain/client";
 
 /** The `{id}` path parameter of the client routes. */
 export const clientIdParamsSchema = z.object({
-  id: clientIdSchema.openapi({ param: { description: "The client's id." }, example: "abc123" }),
+  id: clientIdSchema.meta({ param: { description: "The client's id." }, example: "abc123" }),
 });
 
 const text = (max: number) =>
@@ -16,11 +16,11 @@ const text = (max: number) =>
 /** The body of `PUT /api/clients/{id}`: unknown fields are refused. */
 export const putClientBodySchema = z
   .strictObject({
-    session_id: text(128).trim().min(1).openapi({
+    session_id: text(128).trim().min(1).meta({
       description: "The WhatsApp session (connected number) that serves this client.",
       example: "xyz789",
     }),
-    name: text(200).nullable().optional().openapi({ description: "Private: never returned by the lookup." }),
-    phone: text(32).nullable().optional().openapi({ description: "Private: never returned by the lookup." }),
+    name: text(200).nullable().optional().meta({ description: "Private: never returned by the lookup." }),
+    phone: text(32).nullable().optional().meta({ description: "Private: never returned by the lookup." }),
   })
-  .openapi("PutClientBody");
+  .meta({ id: "PutClientBody" });

@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
@@ -12,7 +11,7 @@ import {
   successResponseSchema,
 } from "../openapi";
 import { requestContext } from "../request-context";
-import { createRouter } from "../router";
+import { createRouter, defineRoute } from "../router";
 import {
   chatIdParamsSchema,
   conversationResponseSchema,
@@ -20,7 +19,7 @@ import {
 } from "./conversations.schemas";
 import { putConversation, removeConversation } from "./conversations.service";
 
-const putConversationRoute = createRoute({
+const putConversationRoute = defineRoute({
   method: "put",
   path: "/{chatId}",
   tags: ["Conversations"],
@@ -56,7 +55,7 @@ const putConversationRoute = createRoute({
   },
 });
 
-const deleteConversationRoute = createRoute({
+const deleteConversationRoute = defineRoute({
   method: "delete",
   path: "/{chatId}",
   tags: ["Conversations"],

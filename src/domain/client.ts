@@ -2,7 +2,7 @@
  * A client as every feature names it: its id in paths and bodies, and the `{id, session_id}`
  * record the lookup and the client writes answer.
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ErrorMessage } from "../errors";
 
 // Printable, URL-safe identifiers: what a bot backend uses for its own ids.
@@ -17,15 +17,15 @@ export const clientIdSchema = z
 /** A lookup's record: exactly `id` and `session_id`. */
 const clientSessionSchema = z
   .object({
-    id: z.string().openapi({ description: "The client's id.", example: "abc123" }),
-    session_id: z.string().openapi({
+    id: z.string().meta({ description: "The client's id.", example: "abc123" }),
+    session_id: z.string().meta({
       description: "The WhatsApp session (connected number) that serves the client.",
       example: "xyz789",
     }),
   })
-  .openapi("ClientSession");
+  .meta({ id: "ClientSession" });
 
 /** The 200 body of the lookup and of `PUT /api/clients/{id}`. */
 export const clientSessionResponseSchema = z
   .object({ success: z.literal(true), record: clientSessionSchema })
-  .openapi("ClientSessionResponse");
+  .meta({ id: "ClientSessionResponse" });

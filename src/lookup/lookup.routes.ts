@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { clientSessionResponseSchema } from "../domain/client";
 import { ApiError, ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
@@ -6,14 +5,14 @@ import { requireScope } from "../middleware/auth";
 import { limitPerToken } from "../middleware/rate-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
 import { requestContext } from "../request-context";
-import { createRouter } from "../router";
+import { createRouter, defineRoute } from "../router";
 import { viewClientQuerySchema } from "./lookup.schemas";
 import { lookUpClientSession } from "./lookup.service";
 
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
-const viewClientRoute = createRoute({
+const viewClientRoute = defineRoute({
   method: "get",
   path: "/view",
   tags: ["Lookup"],

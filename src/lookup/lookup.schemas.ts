@@ -1,9 +1,9 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
 
 /** The query of `GET /api/clients/view`. */
 export const viewClientQuerySchema = z.object({
-  chatId: chatIdSchema.openapi({
+  chatId: chatIdSchema.meta({
     param: {
       description:
         "The WhatsApp chat id (`user@server`). `N@s.whatsapp.net` and `N@c.us` name the same chat, and so do ids with a `:device` part.",
