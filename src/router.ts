@@ -138,6 +138,7 @@ export class ApiRouter<S extends Schema = BlankSchema, BasePath extends string =
     return this as unknown as ApiRouter<WithRoute<S, BasePath, R>, BasePath>;
   }
 
+  /** Mounts `app` under `path`, as Hono does, and takes over its documented routes. */
   override route<
     SubPath extends string,
     SubEnv extends Env,
