@@ -10,9 +10,13 @@ const healthRoute = defineRoute({
   summary: "Liveness check",
   description: "No authentication; touches no data.",
   responses: {
-    200: jsonResponse("The Worker is up.", z.object({ status: z.literal("ok") }).meta({ id: "Health" }), {
-      status: "ok",
-    }),
+    200: jsonResponse(
+      "The Worker is up.",
+      () => z.object({ status: z.literal("ok") }).meta({ id: "Health" }),
+      {
+        status: "ok",
+      },
+    ),
   },
 });
 

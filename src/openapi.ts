@@ -7,6 +7,7 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import * as z from "zod";
 import { ErrorMessage, errorBodySchema } from "./errors";
+import { lazy } from "./lib/lazy";
 import type { ApiRouter } from "./router";
 
 type HeaderObject = { description: string; schema: { type: "string" } };
@@ -23,7 +24,9 @@ const COMMON_HEADERS = {
 };
 
 /** The body of a write that answers nothing else: `{"success":true}`. */
-export const successResponseSchema = z.object({ success: z.literal(true) }).meta({ id: "SuccessResponse" });
+export const successResponseSchema = lazy(() =>
+  z.object({ success: z.literal(true) }).meta({ id: "SuccessResponse" }),
+);
 
 /** The header a write answers with, and a read accepts. */
 export const BOOKMARK_HEADER = {
@@ -32,17 +35,28 @@ export const BOOKMARK_HEADER = {
   ),
 };
 
-/** A JSON response entry with the headers every response carries. */
+/**
+ * A JSON response entry with the headers every response carries. Responses are not validated:
+ * only the OpenAPI document reads `schema`, so it is built then, and never by the Worker.
+ */
 export function jsonResponse<S extends z.ZodType>(
   description: string,
-  schema: S,
+  schema: () => S,
   example: z.input<S>,
   headers: Record<string, HeaderObject> = {},
 ) {
+  const built = lazy(schema);
   return {
     description,
     headers: { ...COMMON_HEADERS, ...headers },
-    content: { "application/json": { schema, example } },
+    content: {
+      "application/json": {
+        get schema() {
+          return built();
+        },
+        example,
+      },
+    },
   };
 }
 
@@ -56,7 +70,14 @@ export function errorResponse(
   return {
     description,
     headers: { ...COMMON_HEADERS, ...headers },
-    content: { "application/json": { schema: errorBodySchema, examples } },
+    content: {
+      "application/json": {
+        get schema() {
+          return errorBodySchema();
+        },
+        examples,
+      },
+    },
   };
 }
 

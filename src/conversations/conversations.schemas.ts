@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
 import { clientIdSchema } from "../domain/client";
+import { lazy } from "../lib/lazy";
 
 /** The `{chatId}` path parameter of the conversation routes, canonicalised. */
 export const chatIdParamsSchema = z.object({
@@ -25,13 +26,15 @@ export const putConversationBodySchema = z
   })
   .meta({ id: "PutConversationBody" });
 
-/** The 200 body of `PUT /api/conversations/{chatId}`. */
-export const conversationResponseSchema = z
-  .object({
-    success: z.literal(true),
-    record: z.object({
-      chat_id: z.string().meta({ description: "The canonical chat id.", example: "123456789@c.us" }),
-      client_id: z.string().nullable().meta({ example: "abc123" }),
-    }),
-  })
-  .meta({ id: "ConversationResponse" });
+/** The 200 body of `PUT /api/conversations/{chatId}`. Only the OpenAPI document builds it. */
+export const conversationResponseSchema = lazy(() =>
+  z
+    .object({
+      success: z.literal(true),
+      record: z.object({
+        chat_id: z.string().meta({ description: "The canonical chat id.", example: "123456789@c.us" }),
+        client_id: z.string().nullable().meta({ example: "abc123" }),
+      }),
+    })
+    .meta({ id: "ConversationResponse" }),
+);
