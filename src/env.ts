@@ -3,8 +3,11 @@
  * `Env` itself is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
  */
 import * as z from "zod";
+import { lazy } from "./lib/lazy";
 
-const buildConfigSchema = () =>
+// Built by the first request, which reads the configuration once per instance, not at every cold
+// start: zod's number, coercion and default schemas serve only here and cost most to build.
+const configSchema = lazy(() =>
   z.object({
     LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
     // KV rejects an expirationTtl below 60 seconds.
@@ -16,11 +19,8 @@ const buildConfigSchema = () =>
     // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
     RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ALLOWED_ORIGINS: z.string().default(""),
-  });
-
-// Built by the first request, which reads the configuration once per instance, not at every cold
-// start: zod's number, coercion and default schemas serve only here and cost most to build.
-let configSchema: ReturnType<typeof buildConfigSchema> | undefined;
+  }),
+);
 
 /** The Worker's variables, parsed and checked (see the README's configuration table). */
 export interface Config {
@@ -39,8 +39,7 @@ export interface Config {
  * @throws {Error} when a variable is set to something unusable (a deploy mistake, answered 500).
  */
 export function readConfig(env: Env): Config {
-  configSchema ??= buildConfigSchema();
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema().safeParse(env);
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
     throw new Error(`invalid configuration: ${names}`);
