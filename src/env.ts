@@ -2,20 +2,25 @@
  * The typed configuration read from the Worker's variables.
  * `Env` itself is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
+import { lazy } from "./lib/lazy";
 
-const configSchema = z.object({
-  LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
-  // KV rejects an expirationTtl below 60 seconds.
-  CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(300),
-  // 0 turns the in-memory tier off; other instances may serve a value this old after a write.
-  MEMORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  // A KV read slower than this is treated as a miss: a hanging cache must not become a 408.
-  CACHE_READ_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
-  // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
-  RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-  ALLOWED_ORIGINS: z.string().default(""),
-});
+// Built by the first request, which reads the configuration once per instance, not at every cold
+// start: zod's number, coercion and default schemas serve only here and cost most to build.
+const configSchema = lazy(() =>
+  z.object({
+    LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
+    // KV rejects an expirationTtl below 60 seconds.
+    CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(300),
+    // 0 turns the in-memory tier off; other instances may serve a value this old after a write.
+    MEMORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    // A KV read slower than this is treated as a miss: a hanging cache must not become a 408.
+    CACHE_READ_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+    // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
+    RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    ALLOWED_ORIGINS: z.string().default(""),
+  }),
+);
 
 /** The Worker's variables, parsed and checked (see the README's configuration table). */
 export interface Config {
@@ -34,7 +39,7 @@ export interface Config {
  * @throws {Error} when a variable is set to something unusable (a deploy mistake, answered 500).
  */
 export function readConfig(env: Env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema().safeParse(env);
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
     throw new Error(`invalid configuration: ${names}`);

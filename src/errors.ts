@@ -2,9 +2,10 @@
  * The one error type of the API and its JSON shape. Everything that fails a request throws an
  * `ApiError`; `app.onError` (src/app.ts) turns it into the response, and anything else into a 500.
  */
-import { z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import * as z from "zod";
+import { lazy } from "./lib/lazy";
 
 /** The contract's error messages, word for word. */
 export const ErrorMessage = {
@@ -65,17 +66,17 @@ export class ApiError extends HTTPException {
   }
 }
 
-/** The OpenAPI schema of every error body. */
-export const errorBodySchema = z
-  .object({
-    error: z
-      .enum(Object.values(ErrorMessage))
-      .openapi({ description: "What went wrong, from a fixed list." }),
-    details: z
-      .array(z.object({ path: z.string(), message: z.string() }))
-      .optional()
-      .openapi({
-        description: "For `Invalid request body`: each field at fault (`path` empty: the whole body).",
-      }),
-  })
-  .openapi("Error");
+/** The OpenAPI schema of every error body. Only the OpenAPI document builds it. */
+export const errorBodySchema = lazy(() =>
+  z
+    .object({
+      error: z.enum(Object.values(ErrorMessage)).meta({ description: "What went wrong, from a fixed list." }),
+      details: z
+        .array(z.object({ path: z.string(), message: z.string() }))
+        .optional()
+        .meta({
+          description: "For `Invalid request body`: each field at fault (`path` empty: the whole body).",
+        }),
+    })
+    .meta({ id: "Error" }),
+);

@@ -1,10 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ErrorMessage } from "./errors";
 import { allowMethods } from "./middleware/allow-methods";
 import { errorResponse, jsonResponse } from "./openapi";
-import { createRouter } from "./router";
+import { createRouter, defineRoute } from "./router";
 
-const healthRoute = createRoute({
+const healthRoute = defineRoute({
   operationId: "getHealth",
   method: "get",
   path: "/",
@@ -14,9 +14,13 @@ const healthRoute = createRoute({
   security: [],
   description: "No authentication; touches no data.",
   responses: {
-    200: jsonResponse("The Worker is up.", z.object({ status: z.literal("ok") }).openapi("Health"), {
-      status: "ok",
-    }),
+    200: jsonResponse(
+      "The Worker is up.",
+      () => z.object({ status: z.literal("ok") }).meta({ id: "Health" }),
+      {
+        status: "ok",
+      },
+    ),
     405: errorResponse("Another method on this path.", [ErrorMessage.methodNotAllowed], {
       Allow: { description: "`GET`", schema: { type: "string" } },
     }),

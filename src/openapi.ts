@@ -1,12 +1,14 @@
 /**
  * The OpenAPI side of the routes: response entries with the headers every response carries,
  * the errors every protected route shares, and the document and docs page themselves. The
- * document is generated from the same zod schemas the routes validate with.
+ * document is generated from the same zod schemas the routes validate with, ahead of time
+ * (src/openapi-document.ts, `npm run openapi`), and served as generated.
  */
-import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import * as z from "zod";
 import { ErrorMessage, errorBodySchema } from "./errors";
-import type { AppEnv } from "./request-context";
+import { lazy } from "./lib/lazy";
+import type { ApiRouter } from "./router";
 
 type HeaderObject = { description: string; schema: { type: "string" } };
 
@@ -22,7 +24,9 @@ const COMMON_HEADERS = {
 };
 
 /** The body of a write that answers nothing else: `{"success":true}`. */
-export const successResponseSchema = z.object({ success: z.literal(true) }).openapi("SuccessResponse");
+export const successResponseSchema = lazy(() =>
+  z.object({ success: z.literal(true) }).meta({ id: "SuccessResponse" }),
+);
 
 /** The header a write answers with, and a read accepts. */
 export const BOOKMARK_HEADER = {
@@ -31,17 +35,28 @@ export const BOOKMARK_HEADER = {
   ),
 };
 
-/** A JSON response entry with the headers every response carries. */
+/**
+ * A JSON response entry with the headers every response carries. Responses are not validated:
+ * only the OpenAPI document reads `schema`, so it is built then, and never by the Worker.
+ */
 export function jsonResponse<S extends z.ZodType>(
   description: string,
-  schema: S,
+  schema: () => S,
   example: z.input<S>,
   headers: Record<string, HeaderObject> = {},
 ) {
+  const built = lazy(schema);
   return {
     description,
     headers: { ...COMMON_HEADERS, ...headers },
-    content: { "application/json": { schema, example } },
+    content: {
+      "application/json": {
+        get schema() {
+          return built();
+        },
+        example,
+      },
+    },
   };
 }
 
@@ -55,7 +70,14 @@ export function errorResponse(
   return {
     description,
     headers: { ...COMMON_HEADERS, ...headers },
-    content: { "application/json": { schema: errorBodySchema, examples } },
+    content: {
+      "application/json": {
+        get schema() {
+          return errorBodySchema();
+        },
+        examples,
+      },
+    },
   };
 }
 
@@ -95,31 +117,14 @@ export function protectedRouteErrors(scope: string, allow: string) {
  * The page's script is served by the Worker itself (static assets, `/docs/scalar.js`), so the
  * page renders with no internet access.
  */
-export function registerDocs(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    description: "An API token made with `npm run token -- create` (shown once, stored as a SHA-256 hash).",
+export function registerDocs(app: ApiRouter): void {
+  app.get("/openapi.json", async (c) => {
+    // Loaded by the first request that asks for it, not by every cold start.
+    // Its server is relative (`/`): the document describes the server that serves it, whatever
+    // Host a caller sends.
+    const { default: document } = await import("./openapi.generated.json");
+    return c.json(document);
   });
-  app.doc31("/openapi.json", () => ({
-    openapi: "3.1.0",
-    info: {
-      title: "Chat session lookup API",
-      version: "1.0.0",
-      license: { name: "MIT", identifier: "MIT" },
-      description:
-        "Which client a WhatsApp chat belongs to, and which WhatsApp session (connected number) serves that client. " +
-        "For bot backends on whatsapp-web.js, Baileys, WAHA and the like.",
-    },
-    // Relative: the document describes the server that serves it, whatever Host a caller sends.
-    servers: [{ url: "/" }],
-    tags: [
-      { name: "Lookup", description: "Which client a chat belongs to, and which session serves it." },
-      { name: "Clients", description: "Keep clients and their sessions (`clients:write`)." },
-      { name: "Conversations", description: "Link chats to clients (`clients:write`)." },
-      { name: "Operations", description: "Liveness." },
-    ],
-  }));
   app.get(
     "/docs",
     Scalar({

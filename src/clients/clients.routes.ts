@@ -1,10 +1,8 @@
-import { createRoute } from "@hono/zod-openapi";
 import { clientSessionResponseSchema } from "../domain/client";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
-import { requireJsonBody } from "../middleware/json-body";
 import { limitPerToken } from "../middleware/rate-limit";
 import {
   BOOKMARK_HEADER,
@@ -14,14 +12,14 @@ import {
   successResponseSchema,
 } from "../openapi";
 import { requestContext } from "../request-context";
-import { createRouter } from "../router";
+import { createRouter, defineRoute } from "../router";
 import { clientIdParamsSchema, putClientBodySchema } from "./clients.schemas";
 import { putClient, removeClient } from "./clients.service";
 
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
-const putClientRoute = createRoute({
+const putClientRoute = defineRoute({
   operationId: "putClient",
   method: "put",
   path: "/{id}",
@@ -31,7 +29,7 @@ const putClientRoute = createRoute({
     "Every cached chat of the client answers its new session at once in this location. Private fields left " +
     "out keep their value.",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit, requireJsonBody] as const,
+  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   request: {
     params: clientIdParamsSchema,
     body: {
@@ -60,7 +58,7 @@ const putClientRoute = createRoute({
   },
 });
 
-const deleteClientRoute = createRoute({
+const deleteClientRoute = defineRoute({
   operationId: "deleteClient",
   method: "delete",
   path: "/{id}",

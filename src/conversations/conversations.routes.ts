@@ -1,9 +1,7 @@
-import { createRoute } from "@hono/zod-openapi";
 import { ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { writeBodyLimit } from "../middleware/body-limit";
-import { requireJsonBody } from "../middleware/json-body";
 import { limitPerToken } from "../middleware/rate-limit";
 import {
   BOOKMARK_HEADER,
@@ -13,7 +11,7 @@ import {
   successResponseSchema,
 } from "../openapi";
 import { requestContext } from "../request-context";
-import { createRouter } from "../router";
+import { createRouter, defineRoute } from "../router";
 import {
   aliasParamsSchema,
   chatIdParamsSchema,
@@ -35,7 +33,7 @@ const EXAMPLE = {
   record: { chat_id: "123456789@c.us", client_id: "abc123", aliases: ["987654321098765@lid"] },
 };
 
-const getConversationRoute = createRoute({
+const getConversationRoute = defineRoute({
   operationId: "getConversation",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
@@ -56,11 +54,11 @@ const getConversationRoute = createRoute({
   },
 });
 
-const putConversationRoute = createRoute({
+const putConversationRoute = defineRoute({
   operationId: "putConversation",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit, requireJsonBody] as const,
+  middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   method: "put",
   path: "/{chatId}",
   summary: "Link a chat to a client, or unlink it",
@@ -93,7 +91,7 @@ const putConversationRoute = createRoute({
   },
 });
 
-const deleteConversationRoute = createRoute({
+const deleteConversationRoute = defineRoute({
   operationId: "deleteConversation",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
@@ -116,7 +114,7 @@ const deleteConversationRoute = createRoute({
   },
 });
 
-const putAliasRoute = createRoute({
+const putAliasRoute = defineRoute({
   operationId: "addAlias",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],
@@ -149,7 +147,7 @@ const putAliasRoute = createRoute({
   },
 });
 
-const deleteAliasRoute = createRoute({
+const deleteAliasRoute = defineRoute({
   operationId: "removeAlias",
   tags: ["Conversations"],
   security: [{ bearerAuth: [] }],

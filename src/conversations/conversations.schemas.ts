@@ -1,8 +1,9 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { aliasSchema, CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
 import { clientIdSchema } from "../domain/client";
+import { lazy } from "../lib/lazy";
 
-const chatIdParam = chatIdSchema.openapi({
+const chatIdParam = chatIdSchema.meta({
   param: {
     description:
       "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net` and " +
@@ -19,7 +20,7 @@ export const chatIdParamsSchema = z.object({ chatId: chatIdParam });
 /** The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised. */
 export const aliasParamsSchema = z.object({
   chatId: chatIdParam,
-  alias: aliasSchema.openapi({
+  alias: aliasSchema.meta({
     param: {
       description:
         "Another id of the same person: a phone-number id (`N@c.us`, `N@s.whatsapp.net`) or a LID (`N@lid`).",
@@ -33,26 +34,25 @@ export const aliasParamsSchema = z.object({
 /** The body of `PUT /api/conversations/{chatId}`: unknown fields are refused. */
 export const putConversationBodySchema = z
   .strictObject({
-    client_id: clientIdSchema.nullable().openapi({
+    client_id: clientIdSchema.nullable().meta({
       description: "The client this chat belongs to, or `null` to unlink it.",
       example: "abc123",
     }),
   })
-  .openapi("PutConversationBody");
+  .meta({ id: "PutConversationBody" });
 
-const conversationSchema = z
-  .object({
-    chat_id: z
-      .string()
-      .openapi({ description: "The conversation's own chat id (canonical).", example: "123456789@c.us" }),
-    client_id: z.string().nullable().openapi({ example: "abc123" }),
-    aliases: z
-      .array(z.string())
-      .openapi({ description: "Its other ids (canonical), sorted.", example: ["987654321098765@lid"] }),
-  })
-  .openapi("Conversation");
-
-/** The 200 body of the conversation routes that answer a conversation. */
-export const conversationResponseSchema = z
-  .object({ success: z.literal(true), record: conversationSchema })
-  .openapi("ConversationResponse");
+/** The 200 body of the conversation routes that answer a conversation. Only the OpenAPI document builds it. */
+export const conversationResponseSchema = lazy(() => {
+  const conversation = z
+    .object({
+      chat_id: z
+        .string()
+        .meta({ description: "The conversation's own chat id (canonical).", example: "123456789@c.us" }),
+      client_id: z.string().nullable().meta({ example: "abc123" }),
+      aliases: z
+        .array(z.string())
+        .meta({ description: "Its other ids (canonical), sorted.", example: ["987654321098765@lid"] }),
+    })
+    .meta({ id: "Conversation" });
+  return z.object({ success: z.literal(true), record: conversation }).meta({ id: "ConversationResponse" });
+});

@@ -6,7 +6,7 @@
  * name the same chat, so they share one canonical form, `N@c.us`; a `lid` id loses its device and
  * agent parts the same way. Group, broadcast and newsletter ids are kept exactly as given.
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ErrorMessage } from "../errors";
 
 /** The longest chat id accepted, in UTF-16 code units (the contract's "128 characters"). */

@@ -2,8 +2,9 @@
  * A client as every feature names it: its id in paths and bodies, and the `{id, session_id}`
  * record the lookup and the client writes answer.
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ErrorMessage } from "../errors";
+import { lazy } from "../lib/lazy";
 
 // Printable, URL-safe identifiers: what a bot backend uses for its own ids.
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -14,18 +15,20 @@ export const clientIdSchema = z
   .max(128, { error: ErrorMessage.clientIdInvalid })
   .regex(IDENTIFIER, { error: ErrorMessage.clientIdInvalid });
 
-/** A lookup's record: exactly `id` and `session_id`. */
-const clientSessionSchema = z
-  .object({
-    id: z.string().openapi({ description: "The client's id.", example: "abc123" }),
-    session_id: z.string().openapi({
-      description: "The WhatsApp session (connected number) that serves the client.",
-      example: "xyz789",
-    }),
-  })
-  .openapi("ClientSession");
+/** A lookup's record: exactly `id` and `session_id`. Only the OpenAPI document builds it. */
+const clientSessionSchema = lazy(() =>
+  z
+    .object({
+      id: z.string().meta({ description: "The client's id.", example: "abc123" }),
+      session_id: z.string().meta({
+        description: "The WhatsApp session (connected number) that serves the client.",
+        example: "xyz789",
+      }),
+    })
+    .meta({ id: "ClientSession" }),
+);
 
-/** The 200 body of the lookup and of `PUT /api/clients/{id}`. */
-export const clientSessionResponseSchema = z
-  .object({ success: z.literal(true), record: clientSessionSchema })
-  .openapi("ClientSessionResponse");
+/** The 200 body of the lookup and of `PUT /api/clients/{id}`. Only the OpenAPI document builds it. */
+export const clientSessionResponseSchema = lazy(() =>
+  z.object({ success: z.literal(true), record: clientSessionSchema() }).meta({ id: "ClientSessionResponse" }),
+);

@@ -1,7 +1,7 @@
 /**
  * Free text the service stores (a session id, a client's name): what D1 would keep as given.
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { CONTROL_CHARACTERS } from "./chat-id";
 
 // A lone UTF-16 surrogate has no UTF-8 form: D1 would store U+FFFD in its place.

@@ -1,15 +1,13 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { clientSessionResponseSchema } from "../domain/client";
 import { ApiError, ErrorMessage } from "../errors";
 import { allowMethods } from "../middleware/allow-methods";
 import { requireScope } from "../middleware/auth";
 import { batchBodyLimit } from "../middleware/body-limit";
-import { requireJsonBody } from "../middleware/json-body";
 import { limitPerToken } from "../middleware/rate-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
 import { type AppEnv, requestContext } from "../request-context";
-import { createRouter } from "../router";
+import { createRouter, defineRoute } from "../router";
 import { batchBodySchema, batchResponseSchema, viewClientQuerySchema } from "./lookup.schemas";
 import { lookUpClientSession, lookUpClientSessions } from "./lookup.service";
 
@@ -24,7 +22,7 @@ const SERVER_TIMING_HEADER = {
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
-const viewClientRoute = createRoute({
+const viewClientRoute = defineRoute({
   operationId: "getClientSession",
   method: "get",
   path: "/view",
@@ -57,7 +55,7 @@ const viewClientRoute = createRoute({
   },
 });
 
-const batchRoute = createRoute({
+const batchRoute = defineRoute({
   operationId: "getClientSessions",
   method: "post",
   path: "/view/batch",
@@ -69,7 +67,7 @@ const batchRoute = createRoute({
     "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
     "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit, requireJsonBody] as const,
+  middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit] as const,
   request: {
     body: {
       required: true,

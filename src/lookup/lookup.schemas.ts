@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import {
   CHAT_ID_MAX_LENGTH,
   chatIdSchema,
@@ -7,11 +7,12 @@ import {
   parseOtherChatId,
 } from "../domain/chat-id";
 import { ErrorMessage } from "../errors";
+import { lazy } from "../lib/lazy";
 import type { BatchItem } from "./lookup.service";
 
 /** The query of `GET /api/clients/view`. */
 export const viewClientQuerySchema = z.object({
-  chatId: chatIdSchema.openapi({
+  chatId: chatIdSchema.meta({
     param: {
       description:
         "The WhatsApp chat id (`user@server`). `N@s.whatsapp.net` and `N@c.us` name the same chat, and so do ids with a `:device` part.",
@@ -20,7 +21,7 @@ export const viewClientQuerySchema = z.object({
     type: "string",
     maxLength: CHAT_ID_MAX_LENGTH,
   }),
-  alt: otherChatIdSchema.openapi({
+  alt: otherChatIdSchema.meta({
     param: {
       description:
         "The other id of the same person, when the message carried one (Baileys `key.remoteJidAlt`, Evolution " +
@@ -42,12 +43,12 @@ const batchItemSchema = z
       .string()
       .nullable()
       .optional()
-      .openapi({ description: "As `chatId` of the single lookup.", example: "123456789@c.us" }),
+      .meta({ description: "As `chatId` of the single lookup.", example: "123456789@c.us" }),
     alt: z
       .string()
       .nullable()
       .optional()
-      .openapi({ description: "As `alt` of the single lookup.", example: "987654321098765@lid" }),
+      .meta({ description: "As `alt` of the single lookup.", example: "987654321098765@lid" }),
   })
   // Each item is checked as the single lookup checks its query: its 400 becomes its answer.
   .transform((item): BatchItem => {
@@ -61,23 +62,22 @@ const batchItemSchema = z
 /** The body of `POST /api/clients/view/batch`: 1 to 100 lookups. */
 export const batchBodySchema = z
   .strictObject({ lookups: z.array(batchItemSchema).min(1).max(MAX_BATCH_ITEMS) })
-  .openapi("BatchLookupBody");
+  .meta({ id: "BatchLookupBody" });
 
-const batchResultSchema = z
-  .union([
-    z.object({ record: z.object({ id: z.string(), session_id: z.string() }) }),
-    z.object({
-      error: z.enum([
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-        ErrorMessage.conversationNotFound,
-        ErrorMessage.clientNotFound,
-      ]),
-    }),
-  ])
-  .openapi("BatchLookupResult");
-
-/** The 200 body of the batch lookup: one result per lookup, in order. */
-export const batchResponseSchema = z
-  .object({ success: z.literal(true), results: z.array(batchResultSchema) })
-  .openapi("BatchLookupResponse");
+/** The 200 body of the batch lookup: one result per lookup, in order. Only the OpenAPI document builds it. */
+export const batchResponseSchema = lazy(() => {
+  const result = z
+    .union([
+      z.object({ record: z.object({ id: z.string(), session_id: z.string() }) }),
+      z.object({
+        error: z.enum([
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+          ErrorMessage.conversationNotFound,
+          ErrorMessage.clientNotFound,
+        ]),
+      }),
+    ])
+    .meta({ id: "BatchLookupResult" });
+  return z.object({ success: z.literal(true), results: z.array(result) }).meta({ id: "BatchLookupResponse" });
+});
