@@ -5,7 +5,7 @@
 import { createClient } from "chat-session-lookup-client";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE_URL, seedConversation, seedLinkedChat, seedToken, uniqueChatId } from "../helpers";
-import { recordingFetch, workerFetch } from "../support/client-fetch";
+import { failure, recordingFetch, workerFetch } from "../support/client-fetch";
 
 let token: string;
 beforeAll(async () => {
@@ -28,36 +28,16 @@ describe("getClientSession", () => {
   it("answers a typed error for an unknown chat, and for a chat without a client", async () => {
     const chat = await seedConversation({ clientId: null });
     const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
-    expect(await client.getClientSession(uniqueChatId())).toEqual({
-      ok: false,
-      status: 404,
-      error: "Conversation not found",
-    });
-    expect(await client.getClientSession(chat.chatId)).toEqual({
-      ok: false,
-      status: 404,
-      error: "Client not found",
-    });
+    expect(await client.getClientSession(uniqueChatId())).toEqual(failure(404, "Conversation not found"));
+    expect(await client.getClientSession(chat.chatId)).toEqual(failure(404, "Client not found"));
   });
 
   it("answers a typed error for a missing or invalid chat id, and for a bad token", async () => {
     const client = createClient({ baseUrl: BASE_URL, token, fetch: workerFetch });
-    expect(await client.getClientSession("")).toEqual({
-      ok: false,
-      status: 400,
-      error: "Chat ID is required",
-    });
-    expect(await client.getClientSession("not a chat")).toEqual({
-      ok: false,
-      status: 400,
-      error: "Invalid chat ID",
-    });
+    expect(await client.getClientSession("")).toEqual(failure(400, "Chat ID is required"));
+    expect(await client.getClientSession("not a chat")).toEqual(failure(400, "Invalid chat ID"));
     const stranger = createClient({ baseUrl: BASE_URL, token: "csl_nobody", fetch: workerFetch });
-    expect(await stranger.getClientSession("123@c.us")).toEqual({
-      ok: false,
-      status: 401,
-      error: "Unauthorized",
-    });
+    expect(await stranger.getClientSession("123@c.us")).toEqual(failure(401, "Unauthorized"));
   });
 
   it("encodes the chat id, so any spelling reaches the server intact", async () => {
@@ -79,11 +59,9 @@ describe("getClientSession", () => {
       clientId: record.id,
       sessionId: record.session_id,
     });
-    expect(await client.getClientSession(lidOf(chatId), { alt: null })).toEqual({
-      ok: false,
-      status: 404,
-      error: "Conversation not found",
-    });
+    expect(await client.getClientSession(lidOf(chatId), { alt: null })).toEqual(
+      failure(404, "Conversation not found"),
+    );
     expect(sent.map(({ url }) => new URL(url).searchParams.has("alt"))).toEqual([true, false]);
   });
 
@@ -139,10 +117,10 @@ describe("getClientSessions", () => {
       results: [
         { ok: true, clientId: linked.record.id, sessionId: linked.record.session_id },
         { ok: true, clientId: other.record.id, sessionId: other.record.session_id },
-        { ok: false, status: 404, error: "Client not found" },
-        { ok: false, status: 404, error: "Conversation not found" },
-        { ok: false, status: 400, error: "Invalid chat ID" },
-        { ok: false, status: 400, error: "Chat ID is required" },
+        failure(404, "Client not found"),
+        failure(404, "Conversation not found"),
+        failure(400, "Invalid chat ID"),
+        failure(400, "Chat ID is required"),
       ],
     });
     const singles = await Promise.all(
@@ -155,7 +133,7 @@ describe("getClientSessions", () => {
     const { fetch, sent } = recordingFetch();
     const client = createClient({ baseUrl: BASE_URL, token, fetch });
     const tooMany = Array.from({ length: 101 }, () => ({ chatId: uniqueChatId() }));
-    const refused = { ok: false, status: 400, error: "Invalid request body" };
+    const refused = failure(400, "Invalid request body");
     expect(await client.getClientSessions([])).toEqual(refused);
     expect(await client.getClientSessions(tooMany)).toEqual(refused);
 
@@ -169,10 +147,8 @@ describe("getClientSessions", () => {
   it("answers 403 for a token without clients:read", async () => {
     const writer = await seedToken({ scopes: ["clients:write"] });
     const client = createClient({ baseUrl: BASE_URL, token: writer, fetch: workerFetch });
-    expect(await client.getClientSessions([{ chatId: uniqueChatId() }])).toEqual({
-      ok: false,
-      status: 403,
-      error: "Permission denied",
-    });
+    expect(await client.getClientSessions([{ chatId: uniqueChatId() }])).toEqual(
+      failure(403, "Permission denied"),
+    );
   });
 });

@@ -5,7 +5,7 @@
 import { createClient, type FetchFunction } from "chat-session-lookup-client";
 import { describe, expect, it } from "vitest";
 import { BASE_URL, seedLinkedChat, seedToken } from "../helpers";
-import { recordingFetch, workerFetch } from "../support/client-fetch";
+import { failure, recordingFetch, workerFetch } from "../support/client-fetch";
 
 /** A `fetch` that answers every request with `body` and `status`. */
 const answering =
@@ -13,8 +13,8 @@ const answering =
   async () =>
     new Response(body, { status, headers: { "Content-Type": "application/json" } });
 
-const networkError = { ok: false, status: 0, error: "Network error" };
-const unexpected = (status: number) => ({ ok: false, status, error: "Unexpected response" });
+const networkError = failure(0, "Network error");
+const unexpected = (status: number) => failure(status, "Unexpected response");
 
 describe("requests", () => {
   it("keeps a base URL's path prefix and drops its trailing slashes", async () => {
@@ -38,22 +38,10 @@ describe("requests", () => {
   it("answers the service's 400 for an id that cannot be a path segment, without a request", async () => {
     const { fetch, sent } = recordingFetch(answering("{}", 500));
     const client = createClient({ baseUrl: BASE_URL, token: "t", fetch });
-    expect(await client.getConversation("")).toEqual({
-      ok: false,
-      status: 400,
-      error: "Chat ID is required",
-    });
-    expect(await client.deleteConversation("..")).toEqual({
-      ok: false,
-      status: 400,
-      error: "Invalid chat ID",
-    });
-    expect(await client.removeAlias("123@c.us", ".")).toEqual({
-      ok: false,
-      status: 400,
-      error: "Invalid alias",
-    });
-    expect(await client.deleteClient("")).toEqual({ ok: false, status: 400, error: "Invalid client ID" });
+    expect(await client.getConversation("")).toEqual(failure(400, "Chat ID is required"));
+    expect(await client.deleteConversation("..")).toEqual(failure(400, "Invalid chat ID"));
+    expect(await client.removeAlias("123@c.us", ".")).toEqual(failure(400, "Invalid alias"));
+    expect(await client.deleteClient("")).toEqual(failure(400, "Invalid client ID"));
     expect(sent).toEqual([]);
   });
 
@@ -119,10 +107,6 @@ describe("failures", () => {
   it("answers the service's message and status for its errors", async () => {
     const { chatId } = await seedLinkedChat();
     const reader = createClient({ baseUrl: BASE_URL, token: await seedToken(), fetch: workerFetch });
-    expect(await reader.getConversation(chatId)).toEqual({
-      ok: false,
-      status: 403,
-      error: "Permission denied",
-    });
+    expect(await reader.getConversation(chatId)).toEqual(failure(403, "Permission denied"));
   });
 });

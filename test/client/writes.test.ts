@@ -5,7 +5,7 @@
 import { createClient } from "chat-session-lookup-client";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE_URL, seedClient, seedLinkedChat, seedToken, uniqueChatId, uniqueId } from "../helpers";
-import { workerFetch } from "../support/client-fetch";
+import { failure, workerFetch } from "../support/client-fetch";
 
 let token: string;
 beforeAll(async () => {
@@ -42,37 +42,23 @@ describe("putClient and deleteClient", () => {
   });
 
   it("answers the 400s of an invalid id or body, and 403 for a read-only token", async () => {
-    expect(await client().putClient("-starts-with-a-dash", { sessionId: "s" })).toEqual({
-      ok: false,
-      status: 400,
-      error: "Invalid client ID",
-    });
-    expect(await client().putClient(uniqueId("client"), { sessionId: " " })).toEqual({
-      ok: false,
-      status: 400,
-      error: "Invalid request body",
-    });
+    expect(await client().putClient("-starts-with-a-dash", { sessionId: "s" })).toEqual(
+      failure(400, "Invalid client ID"),
+    );
+    expect(await client().putClient(uniqueId("client"), { sessionId: " " })).toEqual(
+      failure(400, "Invalid request body"),
+    );
     const reader = createClient({ baseUrl: BASE_URL, token: await seedToken(), fetch: workerFetch });
-    expect(await reader.putClient(uniqueId("client"), { sessionId: "s" })).toEqual({
-      ok: false,
-      status: 403,
-      error: "Permission denied",
-    });
+    expect(await reader.putClient(uniqueId("client"), { sessionId: "s" })).toEqual(
+      failure(403, "Permission denied"),
+    );
   });
 
   it("deletes a client: its chats answer Client not found, and a second delete 404", async () => {
     const { chatId, record } = await seedLinkedChat();
     expect(await client().deleteClient(record.id)).toEqual({ ok: true, bookmark });
-    expect(await client().getClientSession(chatId)).toEqual({
-      ok: false,
-      status: 404,
-      error: "Client not found",
-    });
-    expect(await client().deleteClient(record.id)).toEqual({
-      ok: false,
-      status: 404,
-      error: "Client not found",
-    });
+    expect(await client().getClientSession(chatId)).toEqual(failure(404, "Client not found"));
+    expect(await client().deleteClient(record.id)).toEqual(failure(404, "Client not found"));
   });
 });
 
@@ -100,20 +86,14 @@ describe("conversations", () => {
       clientId: null,
     });
     expect(await client().deleteConversation(`${number}@c.us`)).toEqual({ ok: true, bookmark });
-    expect(await client().getConversation(`${number}@c.us`)).toEqual({
-      ok: false,
-      status: 404,
-      error: "Conversation not found",
-    });
+    expect(await client().getConversation(`${number}@c.us`)).toEqual(failure(404, "Conversation not found"));
   });
 
   it("answers 404 for an unknown client, writing nothing", async () => {
     const chatId = uniqueChatId();
-    expect(await client().putConversation(chatId, { clientId: uniqueId("client") })).toEqual({
-      ok: false,
-      status: 404,
-      error: "Client not found",
-    });
+    expect(await client().putConversation(chatId, { clientId: uniqueId("client") })).toEqual(
+      failure(404, "Client not found"),
+    );
     expect(await client().getConversation(chatId)).toMatchObject({ ok: false, status: 404 });
   });
 });
@@ -142,30 +122,18 @@ describe("addAlias and removeAlias", () => {
     });
 
     expect(await client().removeAlias(chatId, lid)).toEqual({ ok: true, bookmark });
-    expect(await client().getClientSession(lid)).toEqual({
-      ok: false,
-      status: 404,
-      error: "Conversation not found",
-    });
-    expect(await client().removeAlias(chatId, lid)).toEqual({
-      ok: false,
-      status: 404,
-      error: "Alias not found",
-    });
+    expect(await client().getClientSession(lid)).toEqual(failure(404, "Conversation not found"));
+    expect(await client().removeAlias(chatId, lid)).toEqual(failure(404, "Alias not found"));
   });
 
   it("refuses a group id as an alias, and another client's id with 409", async () => {
     const mine = await seedLinkedChat();
     const theirs = await seedLinkedChat();
-    expect(await client().addAlias(mine.chatId, "120363025246125888@g.us")).toEqual({
-      ok: false,
-      status: 400,
-      error: "Invalid alias",
-    });
-    expect(await client().addAlias(mine.chatId, theirs.chatId)).toEqual({
-      ok: false,
-      status: 409,
-      error: "Chat ID belongs to another client",
-    });
+    expect(await client().addAlias(mine.chatId, "120363025246125888@g.us")).toEqual(
+      failure(400, "Invalid alias"),
+    );
+    expect(await client().addAlias(mine.chatId, theirs.chatId)).toEqual(
+      failure(409, "Chat ID belongs to another client"),
+    );
   });
 });

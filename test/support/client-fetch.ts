@@ -1,6 +1,7 @@
 /**
- * `fetch` functions for the client package's tests: one that takes the client's requests to the
- * test's Worker through its fetch handler, as HTTP would, and one that also keeps what was sent.
+ * Helpers of the client package's tests: a `fetch` that takes the client's requests to the test's
+ * Worker through its fetch handler, as HTTP would, one that also keeps what was sent, and the
+ * shape of a failure.
  */
 import type { FetchFunction } from "chat-session-lookup-client";
 import { BASE_URL, worker } from "./worker";
@@ -32,4 +33,9 @@ export function recordingFetch(answer: FetchFunction = workerFetch): {
     return answer(url, init);
   };
   return { fetch, sent };
+}
+
+/** A failure as the client answers it: `{ ok: false, status, error }`. */
+export function failure(status: number, error: string) {
+  return { ok: false, status, error };
 }
