@@ -23,7 +23,4 @@ export function createWorker(options: ServiceOptions = {}) {
 
 const worker = createWorker();
 
-/** The app's type, for Hono's typed client (`hc<AppType>`, see src/client.ts). */
-export type AppType = typeof worker;
-
 export default worker;

@@ -142,7 +142,14 @@ export async function mergeConversations(
     db
       .update(conversation)
       .set({ clientId: merged })
-      .where(and(unchanged(target, target.clientId), unchanged(source, source.clientId), aliasStillSources)),
+      .where(
+        and(
+          eq(conversation.id, target.id),
+          unchanged(target, target.clientId),
+          unchanged(source, source.clientId),
+          aliasStillSources,
+        ),
+      ),
     db
       .update(chatIds)
       .set({ conversationId: target.id })

@@ -99,6 +99,10 @@ describe("PUT /api/conversations/{chatId}/aliases/{alias}", () => {
     // A reaction came first, with only the LID: the bot stored it without a client.
     await seedConversation({ chatId: lid, clientId: null });
     expect(await (await lookup(lid, reader)).json()).toEqual({ error: "Client not found" });
+    // Conversations the merge does not concern keep their client, or their lack of one.
+    const unlinked = await seedConversation({ clientId: null });
+    const linked = await seedLinkedChat();
+    const untouched = await conversationRows(unlinked.chatId, linked.chatId);
 
     const response = await putAlias(chatId, lid);
     expect(await response.json()).toEqual({
@@ -108,6 +112,7 @@ describe("PUT /api/conversations/{chatId}/aliases/{alias}", () => {
     expect(await (await lookup(lid, reader)).json()).toEqual({ success: true, record });
     expect(await (await lookup(chatId, reader)).json()).toEqual({ success: true, record });
     expect(await conversationRows(chatId, lid)).toEqual([{ chat_id: chatId, client_id: record.id }]);
+    expect(await conversationRows(unlinked.chatId, linked.chatId)).toEqual(untouched);
   });
 
   it("merges the other way round too: the conversation without a client takes the other's client", async () => {

@@ -1,0 +1,51 @@
+// What a bot does with the installed client package, route by route, against the running
+// service; the same file runs on Node (esm.mjs) and, bundled, in a browser (browser.mjs).
+import { createClient, ERROR_MESSAGES, MAX_BATCH_LOOKUPS } from "chat-session-lookup-client";
+
+/**
+ * Runs every method once on fresh ids and answers what each returned.
+ *
+ * @param {{ baseUrl: string, token: string, run: string }} options - `run`: digits no other run uses.
+ */
+export async function tour({ baseUrl, token, run }) {
+  const lookup = createClient({ baseUrl, token });
+  const clientId = `package-${run}`;
+  const chatId = `49${run}@c.us`;
+  const lid = `77${run}@lid`;
+
+  const putClient = await lookup.putClient(clientId, { sessionId: `session-${run}`, name: "Package tour" });
+  const putConversation = await lookup.putConversation(`49${run}:2@s.whatsapp.net`, { clientId });
+  const readOwnWrite = await lookup.getClientSession(chatId, { bookmark: putConversation.bookmark });
+  const addAlias = await lookup.addAlias(chatId, lid);
+  const byAlt = await lookup.getClientSession(`78${run}@lid`, { alt: lid, fresh: true });
+  const batch = await lookup.getClientSessions([
+    { chatId: lid },
+    { chatId: "123456789@c.us" },
+    { chatId: "hello" },
+  ]);
+  const getConversation = await lookup.getConversation(lid);
+  const removeAlias = await lookup.removeAlias(chatId, lid);
+  const deleteConversation = await lookup.deleteConversation(chatId);
+  const deleteClient = await lookup.deleteClient(clientId);
+  const afterDelete = await lookup.getClientSession(chatId);
+  const badToken = await createClient({ baseUrl, token: "csl_nobody" }).getClientSession(chatId);
+  const unreachable = await createClient({ baseUrl: "http://127.0.0.1:9", token }).getClientSession(chatId);
+
+  return {
+    putClient,
+    putConversation,
+    readOwnWrite,
+    addAlias,
+    byAlt,
+    batch,
+    getConversation,
+    removeAlias,
+    deleteConversation,
+    deleteClient,
+    afterDelete,
+    badToken,
+    unreachable,
+    messages: ERROR_MESSAGES.length,
+    maxBatch: MAX_BATCH_LOOKUPS,
+  };
+}

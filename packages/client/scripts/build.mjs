@@ -1,0 +1,26 @@
+// Builds dist/esm (ES modules) and dist/cjs (CommonJS), each with its declarations, from src/.
+// Plain JavaScript, so that it runs on any Node this package supports.
+import { execFile } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+const run = promisify(execFile);
+
+// Output of a renamed or deleted source must not ship.
+await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
+try {
+  await Promise.all(
+    ["tsconfig.json", "tsconfig.cjs.json"].map((project) =>
+      run(process.execPath, [tsc, "-p", project], { cwd: root }),
+    ),
+  );
+} catch (error) {
+  process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? error}\n`);
+  process.exit(1);
+}
+// The package is "type": "module": this marks dist/cjs as CommonJS, for Node and TypeScript alike.
+await writeFile(new URL("../dist/cjs/package.json", import.meta.url), '{ "type": "commonjs" }\n');

@@ -1,0 +1,43 @@
+/**
+ * The service's error messages, word for word, as literal types: a bot can switch on them and
+ * the compiler catches a misspelt one.
+ */
+
+/** Every message an error answer of the service may carry. */
+export const ERROR_MESSAGES = [
+  "Chat ID is required",
+  "Invalid chat ID",
+  "Invalid alias",
+  "Invalid request body",
+  "Invalid client ID",
+  "Request body too large",
+  "Unauthorized",
+  "Permission denied",
+  "Conversation not found",
+  "Client not found",
+  "Alias not found",
+  "Chat ID belongs to another client",
+  "Not found",
+  "Method not allowed",
+  "Request timeout",
+  "Too many requests",
+  "Internal Server Error",
+  "Service unavailable",
+] as const;
+
+/** One of the service's error messages. */
+export type ErrorMessage = (typeof ERROR_MESSAGES)[number];
+
+/**
+ * Why a call failed: a message of the service, `Network error` when no answer arrived (the
+ * connection failed or `timeoutMs` passed), or `Unexpected response` when the answer is not the
+ * service's (a proxy's error page, a wrong `baseUrl`).
+ */
+export type ClientError = ErrorMessage | "Network error" | "Unexpected response";
+
+const KNOWN: ReadonlySet<string> = new Set(ERROR_MESSAGES);
+
+/** Whether `value` is one of the service's error messages. */
+export function isErrorMessage(value: unknown): value is ErrorMessage {
+  return typeof value === "string" && KNOWN.has(value);
+}

@@ -1,0 +1,35 @@
+/**
+ * A typed client of the chat → client → WhatsApp session lookup service, for bot backends:
+ * every route, results that never throw, the service's error messages as literal types.
+ *
+ * @example
+ * import { createClient } from "chat-session-lookup-client";
+ *
+ * const lookup = createClient({ baseUrl: "https://lookup.example.workers.dev", token: process.env.LOOKUP_TOKEN ?? "" });
+ * const result = await lookup.getClientSession("123456789@c.us");
+ * if (result.ok) console.log("Session ID:", result.sessionId);
+ */
+export {
+  type ClientFields,
+  createClient,
+  type LookupClient,
+  type LookupItem,
+  type LookupOptions,
+  MAX_BATCH_LOOKUPS,
+} from "./client.js";
+export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
+export type {
+  BatchLookup,
+  ClientWriteResult,
+  Conversation,
+  ConversationResult,
+  ConversationWriteResult,
+  Failure,
+  LookupError,
+  LookupFailure,
+  SessionFound,
+  SessionLookup,
+  WriteResult,
+  Written,
+} from "./results.js";
+export type { ClientOptions, FetchFunction, Freshness } from "./transport.js";

@@ -1,0 +1,68 @@
+/**
+ * What each method answers. No method throws: a result is `{ ok: true, … }` or a
+ * {@link Failure}, told apart by `ok`.
+ */
+import type { ClientError, ErrorMessage } from "./errors.js";
+
+/** Why a call has no answer: the HTTP status and the message. */
+export interface Failure {
+  ok: false;
+  /** The HTTP status; 0 when no answer arrived (network failure or timeout). */
+  status: number;
+  /** The service's message, or `Network error` / `Unexpected response` (see {@link ClientError}). */
+  error: ClientError;
+}
+
+/** A chat's client and the WhatsApp session that serves it. */
+export interface SessionFound {
+  ok: true;
+  clientId: string;
+  sessionId: string;
+}
+
+/** The session that serves a chat, or why there is none. */
+export type SessionLookup = SessionFound | Failure;
+
+/** The messages one lookup of a batch may answer. */
+export type LookupError = Extract<
+  ErrorMessage,
+  "Chat ID is required" | "Invalid chat ID" | "Conversation not found" | "Client not found"
+>;
+
+/** One lookup of a batch that found no session: the status and message the single lookup answers. */
+export interface LookupFailure {
+  ok: false;
+  status: 400 | 404;
+  error: LookupError;
+}
+
+/** Many lookups at once: one result per lookup, in order, or why the batch failed as a whole. */
+export type BatchLookup = { ok: true; results: (SessionFound | LookupFailure)[] } | Failure;
+
+/**
+ * What a write answers besides its record: D1's bookmark after the write, to read it back with
+ * `getClientSession(chatId, { bookmark })`; `null` when the service sent none.
+ */
+export interface Written {
+  ok: true;
+  bookmark: string | null;
+}
+
+/** A write that answers nothing but success (the deletes). */
+export type WriteResult = Written | Failure;
+
+/** A client as written: its id and session. */
+export type ClientWriteResult = (Written & { clientId: string; sessionId: string }) | Failure;
+
+/** A conversation: its own chat id, its client (`null`: none yet), and its other ids. */
+export interface Conversation {
+  chatId: string;
+  clientId: string | null;
+  aliases: string[];
+}
+
+/** A conversation, or why there is none. */
+export type ConversationResult = ({ ok: true } & Conversation) | Failure;
+
+/** A conversation as a write left it, with the write's bookmark. */
+export type ConversationWriteResult = (Written & Conversation) | Failure;
