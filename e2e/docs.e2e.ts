@@ -44,8 +44,15 @@ describe("GET /docs in a browser", () => {
       return route.abort();
     });
 
+    // A script or style the page's Content-Security-Policy refuses shows as a console error.
+    const refused: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
+
     const response = await page.goto(`${baseUrl}/docs`);
     expect(response?.status()).toBe(200);
+    expect(response?.headers()["content-security-policy"]).toContain("script-src 'self'");
     await expect
       .poll(() => page.getByText("/api/clients/view").first().isVisible(), { timeout: 30_000 })
       .toBe(true);
@@ -56,6 +63,7 @@ describe("GET /docs in a browser", () => {
       })
       .toBe(true);
     expect(outside).toEqual([]);
+    expect(refused).toEqual([]);
     await page.close();
   });
 });

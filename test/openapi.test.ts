@@ -125,13 +125,40 @@ describe("the document's server", () => {
 });
 
 describe("GET /docs", () => {
-  it("serves a page that renders /openapi.json with a script from the Worker itself", async () => {
+  it("serves a page that runs only this origin's scripts, cannot be framed, and renders /openapi.json", async () => {
     const response = await request("/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toContain("text/html");
+    const policy = response.headers.get("Content-Security-Policy") ?? "";
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("X-Frame-Options")).toBe("DENY");
+    expect(response.headers.get("X-Request-Id")).toBeTruthy();
     const html = await response.text();
-    expect(html).toContain('src="/docs/scalar.js"');
-    expect(html).toContain("/openapi.json");
-    expect(html).not.toMatch(/https?:\/\/(cdn|fonts)\./);
+    expect([...html.matchAll(/<script([^>]*)>/g)].map((match) => match[1])).toEqual([
+      ' src="/docs/scalar.js"',
+      ' src="/docs/init.js"',
+    ]);
+    expect(html).not.toMatch(/https?:\/\//);
+  });
+
+  it.each(["/docs/init.js", "/docs/scalar.js"])(
+    "serves %s with the headers every response carries",
+    async (path) => {
+      const response = await request(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Content-Type")).toMatch(/javascript/);
+      expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(response.headers.get("Cache-Control")).toBe("no-store");
+      expect(response.headers.get("X-Request-Id")).toBeTruthy();
+      expect(response.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    },
+  );
+
+  it("answers 404 Not found for a file the docs do not have", async () => {
+    const response = await request("/docs/nothing.js");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: "Not found" });
   });
 });
