@@ -3,11 +3,15 @@
 import { execFile } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+// TypeScript's own `bin` entry: its package exports no path to it.
+const typescript = createRequire(import.meta.url).resolve("typescript/package.json");
+const require = createRequire(import.meta.url);
+const tsc = join(dirname(typescript), require(typescript).bin.tsc);
 const run = promisify(execFile);
 
 // Output of a renamed or deleted source must not ship.
