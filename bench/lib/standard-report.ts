@@ -3,6 +3,7 @@
  * numbers (the hot run's refresh reads, token checks, unattributed calls, the Zipf floors), and
  * the text of bench/results/latest.md.
  */
+import { emptyTierCounts } from "../counters.ts";
 import type { AppSettings } from "./app-config.ts";
 import type { TierCounts } from "./load.ts";
 import {
@@ -19,17 +20,8 @@ import { HOT_CHATS } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
 import { windowUse, type ZipfReport } from "./warm-zipf.ts";
 
-const NO_LOOKUPS: TierCounts = {
-  lookups: 0,
-  d1Statements: 0,
-  tokenStatements: 0,
-  kvReads: 0,
-  kvWrites: 0,
-  kvDeletes: 0,
-};
-
 function tier(result: ScenarioResult, name: string): TierCounts {
-  return result.counters.byTier[name] ?? NO_LOOKUPS;
+  return result.counters.byTier[name] ?? emptyTierCounts();
 }
 
 /** Storage calls the Worker could not tie to a lookup: there should be none. */
