@@ -1,6 +1,6 @@
 /**
- * The throwaway database of a run: the migrations, the 100,000 conversations and the bench's
- * token, loaded with wrangler into the run's `--persist-to` directory, then counted.
+ * The throwaway database of a run: the migrations, the 100,000 conversations with their LIDs and
+ * the bench's token, loaded with wrangler into the run's `--persist-to` directory, then counted.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,12 +27,14 @@ export async function loadDatabase(dataDir: string, token: string): Promise<void
   executeSqlFile(local, sqlPath);
   const [row] = executeSql(
     local,
-    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients",
+    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM chat_ids) AS ids",
   );
-  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT) {
-    throw new Error(`the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations`);
+  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT || row.ids !== 2 * CHAT_COUNT) {
+    throw new Error(
+      `the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations with a chat id and a LID each`,
+    );
   }
   console.log(
-    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
+    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations (each with a LID) over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
   );
 }

@@ -12,6 +12,8 @@ export interface Load {
   headers: Record<string, string>;
   /** The path of the next request: called once per request, so a mix can be replayed. */
   nextPath: () => string;
+  /** POST with this body (called once per request, after `nextPath`); GET without it. */
+  nextBody?: (() => string) | undefined;
   /** Requests per second across all connections; unset: as fast as the server answers. */
   rate?: number | undefined;
 }
@@ -53,7 +55,17 @@ function options(load: Load): autocannon.Options {
     timeout: 10,
     headers: load.headers,
     ...(load.rate === undefined ? {} : { overallRate: load.rate }),
-    requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: load.nextPath() }) }],
+    requests: [
+      {
+        method: load.nextBody === undefined ? "GET" : "POST",
+        setupRequest: (request) => {
+          const path = load.nextPath();
+          return load.nextBody === undefined
+            ? { ...request, path }
+            : { ...request, path, body: load.nextBody() };
+        },
+      },
+    ],
   };
 }
 

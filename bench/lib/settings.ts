@@ -22,8 +22,9 @@ export const USAGE = `Usage: npm run bench [-- options]
   --duration S          measured seconds per scenario (default 5; 10 with --simulate-latency)
   --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
   --connections N       concurrent connections (default 32; 16 with --simulate-latency)
-  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf
-                        (zipf: both the cold and the warm Zipf runs)
+  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
+                        alias,batch (zipf: both the cold and the warm Zipf runs; alias: the runs
+                        by LID; batch: the KV set in batches of 100)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
@@ -33,7 +34,7 @@ export const USAGE = `Usage: npm run bench [-- options]
   --keep-data           keep the temporary directory (database, built Worker, server log)
 `;
 
-const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf"];
+const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch"];
 
 /** What one run does, from its command line. */
 export interface Settings {
