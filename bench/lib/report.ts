@@ -7,6 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../scripts/lib/wrangler.ts";
 import { emptyTierCounts } from "../counters.ts";
+import { costPerMillionLookups, usd } from "./cost.ts";
 import { CHAT_COUNT, CLIENT_COUNT } from "./data.ts";
 import type { Counters, LoadResult, TierCounts } from "./load.ts";
 import type { Settings } from "./settings.ts";
@@ -94,8 +95,8 @@ function errorsCell(result: ScenarioResult): string {
 /** The results table, in Markdown. */
 export function markdownTable(results: readonly ScenarioResult[]): string {
   const header = [
-    "| Scenario | req/s | lookups/s | × baseline | server CPU ms / req | × baseline by CPU | p50 ms | p99 ms | errors | D1 / 1k lookups | of which token checks | KV reads / 1k | KV keys read / 1k | KV writes / 1k | D1 rows read / 1k |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | req/s | lookups/s | × baseline | server CPU ms / req | × baseline by CPU | p50 ms | p99 ms | errors | D1 / 1k lookups | of which token checks | KV reads / 1k | KV keys read / 1k | KV writes / 1k | D1 rows read / 1k | $ per M lookups |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const rows = results.map((result) =>
     [
@@ -115,6 +116,7 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
       ` ${fixed(kvKeysPerThousand(result), 1)} `,
       ` ${fixed(kvWritesPerThousand(result), 1)} `,
       ` ${fixed(d1RowsPerThousand(result), 0)} `,
+      ` ${usd(costPerMillionLookups(result)?.total ?? null)} `,
       "",
     ].join("|"),
   );

@@ -23,8 +23,8 @@ export const USAGE = `Usage: npm run bench [-- options]
   --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
   --connections N       concurrent connections (default 32; 16 with --simulate-latency)
   --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
-                        alias,batch (zipf: both the cold and the warm Zipf runs; alias: the runs
-                        by LID; batch: the KV set in batches of 100)
+                        alias,batch (zipf: the Zipf runs, cold, warm, warm with KV off and with
+                        caches off; alias: the runs by LID; batch: the KV set in batches of 100)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})

@@ -3,6 +3,7 @@
  * token checks, unattributed calls, the Zipf floors), and the text of bench/results/latest.md.
  */
 import type { AppSettings } from "./app-config.ts";
+import { costTable, kvCostNote, PRICES } from "./cost.ts";
 import {
   environmentLines,
   logSection,
@@ -91,6 +92,20 @@ function zipfLines(zipf: ZipfReport, app: AppSettings): string[] {
   return lines;
 }
 
+/** The "What it costs" section: the bill per million lookups, by scenario and by what is billed. */
+function costLines(results: readonly ScenarioResult[]): string[] {
+  const note = kvCostNote(new Map(results.map((result) => [result.name, result])));
+  return [
+    "## What it costs",
+    "",
+    costTable(results),
+    "",
+    `USD per million lookups on the Workers Paid plan, at Cloudflare's prices as of ${PRICES.asOf} (bench/README.md, "What it costs"): requests $${PRICES.workerRequests} per million, CPU $${PRICES.workerCpuMs} per million CPU-ms, KV $${PRICES.kvKeysRead} per million keys read and $${PRICES.kvWrites} per million writes, deletes and lists, D1 $${PRICES.d1RowsRead} per million rows read and $${PRICES.d1RowsWritten} per million rows written. Marginal cost: what each further lookup adds once the plan's included amounts (10 M requests, 30 M CPU-ms, 10 M KV reads, 1 M KV writes, 25 billion D1 rows read, 50 M rows written a month) are used up; the plan's $5 a month is left out. CPU is the server's measured CPU time per lookup, which also holds wrangler's proxy and the local simulation of D1 and KV: an upper bound of what the Worker itself would be billed.`,
+    "",
+    ...(note === null ? [] : [note, ""]),
+  ];
+}
+
 /** The text of bench/results/latest.md. */
 export function standardMarkdown(report: StandardReport): string {
   const { results, targets, settings, baselineRates, logLines, zipf, app } = report;
@@ -124,6 +139,7 @@ export function standardMarkdown(report: StandardReport): string {
     ...outside.map((note) => `\nWarning: ${note}.`),
     "",
     ...zipfLines(zipf, app),
+    ...costLines(results),
     "## By answering tier",
     "",
     tierTable(results),

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AppSettings } from "./app-config.ts";
+import { kvCostNote } from "./cost.ts";
 import { combined, type Measured, measure, progress, scenarioResult } from "./measure.ts";
 import { markdownTable, RESULTS_DIR, svgChart, targetLines } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
@@ -76,6 +77,8 @@ export async function standardRun(server: DevServer, settings: Settings, token: 
   console.log(`\n${table}\n`);
   console.log("Targets (reported, not enforced):");
   for (const line of targetLines(targets)) console.log(line);
+  const kvCost = kvCostNote(new Map(results.map((result) => [result.name, result])));
+  if (kvCost !== null) console.log(`\n${kvCost}`);
   const hot = results.find((result) => result.name === "hot");
   if (hot !== undefined) console.log(`\n${hotRefreshNote(hot, settings, app)}`);
   const outside = results.map((result) => outsideNote(result)).filter((note) => note !== null);

@@ -1,7 +1,8 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
- * phone-number id and by LID, the KV set in batches, unknown chats, and the Zipf mix cold and
- * warm; with the KV pre-warm they need, and the Zipf floors of the report.
+ * phone-number id and by LID, the KV set in batches, unknown chats, and the Zipf mix cold, warm,
+ * and warm with the KV tier or both caches off; with the KV pre-warm they need, and the Zipf
+ * floors of the report.
  */
 import type { AppSettings } from "./app-config.ts";
 import {
@@ -182,6 +183,22 @@ export function standardPlan(
       ...lookupsOf(zipfCold),
     },
     warmScenario,
+    windowRun({
+      name: "zipf (warm), KV off",
+      group: "zipf",
+      what: "The warm window's requests again, from its start, with `x-bench-kv: off`: memory, then D1; no KV call is made (or billed).",
+      expectedStatus: 200,
+      headers: { "x-bench-kv": "off" },
+      nextPath: () => "",
+    }),
+    windowRun({
+      name: "zipf (warm), caches off",
+      group: "zipf",
+      what: "The warm window's requests again, from its start, with `x-bench-memory: off` and `x-bench-kv: off`: every lookup reads D1, and no KV call is made.",
+      expectedStatus: 200,
+      headers: { ...memoryOff, "x-bench-kv": "off" },
+      nextPath: () => "",
+    }),
   ];
 
   return {
