@@ -12,8 +12,10 @@ export interface Load {
   headers: Record<string, string>;
   /** The path of the next request: called once per request, so a mix can be replayed. */
   nextPath: () => string;
-  /** POST with this body (called once per request, after `nextPath`); GET without it. */
+  /** The body of the next request (called once per request, after `nextPath`); none for a GET. */
   nextBody?: (() => string) | undefined;
+  /** The method when there is a body: POST unless given. */
+  method?: "POST" | "PUT" | undefined;
   /** Requests per second across all connections; unset: as fast as the server answers. */
   rate?: number | undefined;
 }
@@ -57,7 +59,7 @@ function options(load: Load): autocannon.Options {
     ...(load.rate === undefined ? {} : { overallRate: load.rate }),
     requests: [
       {
-        method: load.nextBody === undefined ? "GET" : "POST",
+        method: load.nextBody === undefined ? "GET" : (load.method ?? "POST"),
         setupRequest: (request) => {
           const path = load.nextPath();
           return load.nextBody === undefined
@@ -72,6 +74,30 @@ function options(load: Load): autocannon.Options {
 /** Sends load for `seconds`. */
 export async function runFor(load: Load, seconds: number): Promise<LoadResult> {
   return summarize(await autocannon({ ...options(load), duration: seconds }));
+}
+
+/** A load running in the background: each answer as it comes, and the summary at its end. */
+export interface RunningLoad {
+  done: Promise<LoadResult>;
+}
+
+/**
+ * Sends load for `seconds` and hands every answer to `onAnswer` as it arrives (its status and
+ * latency in ms), for measurements over time.
+ */
+export function startLoad(
+  load: Load,
+  seconds: number,
+  onAnswer: (status: number, latencyMs: number) => void,
+): RunningLoad {
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    const instance = autocannon({ ...options(load), duration: seconds }, (error: unknown, result) => {
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(summarize(result));
+    });
+    instance.on("response", (_client, status, _bytes, latencyMs) => onAnswer(status, latencyMs));
+  });
+  return { done };
 }
 
 /** Sends exactly `amount` requests. */

@@ -286,8 +286,11 @@ function niceStep(raw: number): number {
   return 10 * power;
 }
 
-/** The machine, the versions, the load and the data: the first lines of every report. */
-export function environmentLines(settings: Settings): string[] {
+/**
+ * The machine, the versions, the load and the data: the first lines of every report. `load`
+ * replaces the line on the load (the soak run's is not per scenario).
+ */
+export function environmentLines(settings: Settings, load?: string): string[] {
   const cpu = cpus();
   const wranglerVersion = (
     JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules/wrangler/package.json"), "utf8")) as {
@@ -301,8 +304,8 @@ export function environmentLines(settings: Settings): string[] {
       .map((value) => value.toFixed(2))
       .join(" / ")} at the end; shared with other work, so only ratios within one run mean much`,
     `- Node ${process.version}, wrangler ${wranglerVersion}: \`wrangler dev\` with local workerd, D1 and KV, the Worker built once at the start`,
-    `- Load: autocannon in the same process, ${settings.connections} connections, ${rate}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`,
-    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations, each with a LID alias, over ${CLIENT_COUNT.toLocaleString("en")} clients, one token (\`clients:read\`)`,
+    `- Load: ${load ?? `autocannon in the same process, ${settings.connections} connections, ${rate}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`}`,
+    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations, each with a LID alias, over ${CLIENT_COUNT.toLocaleString("en")} clients; a \`clients:read\` token for lookups, a \`clients:write\` one for the soak run's writes`,
     settings.rateLimiter
       ? "- Per-token rate limiter (`RATE_LIMITER`): in the request path, with a limit the bench never reaches"
       : "- Per-token rate limiter: off (`--no-rate-limiter`)",
