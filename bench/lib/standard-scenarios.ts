@@ -62,8 +62,9 @@ export function standardPlan(
   const phoneSet = [...mixes.hot, ...mixes.kv];
   const zipfMix = `Zipf(s=${ZIPF_EXPONENT}) over all ${CHAT_COUNT.toLocaleString("en")} chats, a seeded sequence replayed in order (the top 100 chats take ${(mixes.zipfTop100Share * 100).toFixed(0)}% of requests)`;
   const zipfCold = cycleOf(mixes.zipf);
-  // Batches in flight at once cover connections × BATCH_SIZE chats of the KV set's cycle.
-  const batchConnections = Math.max(1, Math.min(settings.connections, Math.floor(KV_CHATS / BATCH_SIZE) - 2));
+  // Batches in flight at once cover connections × BATCH_SIZE chats of the KV set's cycle; the
+  // next batch takes the chats of the one that just finished, whose load is over.
+  const batchConnections = Math.max(1, Math.min(settings.connections, Math.floor(KV_CHATS / BATCH_SIZE) - 1));
 
   // The warm run: the sequence continued after the cold run, over a window whose chats are all
   // put in KV first. Prepared only once the cold run has shown where the sequence stands.

@@ -104,9 +104,16 @@ export function evaluateTargets(byName: Map<string, ScenarioResult>, zipf: ZipfR
     if (single === undefined) return [null, `\`${singleName}\` did not run`];
     const ratio = lookupsPerSecond(r) / single.load.requestsPerSecond;
     const byBaseline = single.ratio > 0 ? (r.ratio * r.itemsPerRequest) / single.ratio : 0;
+    const cpuPerLookup = (result: ScenarioResult) =>
+      result.cpuMs === null || result.counters.lookups === 0 ? null : result.cpuMs / result.counters.lookups;
+    const [batchCpu, singleCpu] = [cpuPerLookup(r), cpuPerLookup(single)];
+    const byCpu =
+      batchCpu === null || singleCpu === null || batchCpu === 0
+        ? ""
+        : `; by server CPU per lookup ${(singleCpu / batchCpu).toFixed(1)}× (${batchCpu.toFixed(2)} ms against ${singleCpu.toFixed(2)} ms)`;
     return [
       ratio >= 20,
-      `${ratio.toFixed(1)}× (${lookupsPerSecond(r).toFixed(0)} lookups/s in ${r.load.requestsPerSecond.toFixed(1)} batches/s, against ${single.load.requestsPerSecond.toFixed(0)}/s; ${byBaseline.toFixed(1)}× relative to the baselines next to each)`,
+      `${ratio.toFixed(1)}× (${lookupsPerSecond(r).toFixed(0)} lookups/s in ${r.load.requestsPerSecond.toFixed(1)} batches/s, against ${single.load.requestsPerSecond.toFixed(0)}/s; ${byBaseline.toFixed(1)}× relative to the baselines next to each${byCpu})`,
     ];
   });
   target(batchName, `${batchName}: ≤ 1 D1 query and ≤ 1 KV read operation per batch`, (r) => {
