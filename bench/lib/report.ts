@@ -211,12 +211,12 @@ function escapeXml(text: string): string {
  */
 export function svgChart(results: readonly ScenarioResult[], baselineRps: number, title: string): string {
   // Room for every scenario's two-line label.
-  const width = Math.max(760, 90 + 88 * results.length);
-  const height = 400;
+  const width = Math.max(760, 90 + 96 * results.length);
+  const height = 410;
   const left = 70;
   const right = 20;
   const top = 50;
-  const bottom = 76;
+  const bottom = 90;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const maxValue = Math.max(baselineRps, ...results.map((result) => result.load.requestsPerSecond), 1) * 1.1;
@@ -250,7 +250,7 @@ export function svgChart(results: readonly ScenarioResult[], baselineRps: number
       `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y(value) - 6).toFixed(1)}" text-anchor="middle">${value.toFixed(0)}</text>`,
       ...labelLines(result).map(
         (line, row) =>
-          `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 16 + 14 * row}" text-anchor="middle"${row === 2 ? ' fill="#4b5563"' : ""}>${escapeXml(line)}</text>`,
+          `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 16 + 14 * row}" text-anchor="middle"${row >= 2 ? ' fill="#4b5563"' : ""}>${escapeXml(line)}</text>`,
       ),
     );
   });
@@ -264,17 +264,18 @@ export function svgChart(results: readonly ScenarioResult[], baselineRps: number
   return `${parts.join("\n")}\n`;
 }
 
-/** A bar's label: the scenario's name on two lines, then its ratio (and lookups/s for a batch). */
-function labelLines(result: ScenarioResult): [string, string, string] {
-  const cut = result.name.search(/ \(|, /);
+/**
+ * A bar's label: the scenario's name on two lines (cut at its comma, else at its parenthesis),
+ * its ratio, and for a batch its lookups per second.
+ */
+function labelLines(result: ScenarioResult): string[] {
+  const comma = result.name.indexOf(", ");
+  const cut = comma === -1 ? result.name.indexOf(" (") : comma;
   const head = cut === -1 ? result.name : result.name.slice(0, cut);
   const tail = cut === -1 ? "" : result.name.slice(cut).replace(/^,? /, "");
-  const ratio = `${result.ratio.toFixed(2)}×`;
-  return [
-    head,
-    tail,
-    result.itemsPerRequest > 1 ? `${ratio}, ${lookupsPerSecond(result).toFixed(0)} lookups/s` : ratio,
-  ];
+  const lines = [head, tail, `${result.ratio.toFixed(2)}×`];
+  if (result.itemsPerRequest > 1) lines.push(`${lookupsPerSecond(result).toFixed(0)} lookups/s`);
+  return lines;
 }
 
 /** 1, 2 or 5 times a power of ten, at least `raw`. */
