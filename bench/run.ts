@@ -9,10 +9,11 @@
  *
  * `npm run bench -- --simulate-latency [--d1-rtt-ms N] [--kv-rtt-ms N]` instead compares the
  * Zipf mix with every cache tier, cold and warm, against caches off, with storage round trips
- * made slow.
+ * made slow; `npm run bench -- --soak [--soak-minutes N]` runs mixed traffic with writes for a
+ * long time and follows the server's memory and latency.
  *
  * This file is the entry: settings, the run's temporary directory, data, build and server, then
- * one of the two runs. The parts are in bench/lib/ (bench/README.md, "Files").
+ * one of the three runs. The parts are in bench/lib/ (bench/README.md, "Files").
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ import { seconds } from "./lib/load.ts";
 import { sanityCheck } from "./lib/measure.ts";
 import { buildWorker, type DevServer, startBenchServer } from "./lib/server.ts";
 import { readSettings, type Settings, USAGE } from "./lib/settings.ts";
+import { soakRun } from "./lib/soak-run.ts";
 import { standardRun } from "./lib/standard-run.ts";
 
 async function main(): Promise<void> {
@@ -63,9 +65,10 @@ async function main(): Promise<void> {
       vars.BENCH_KV_RTT_MS = String(settings.kvRttMs);
     }
     if (!settings.rateLimiter) vars.BENCH_RATE_LIMITER = "off";
-    const token = mintToken();
+    const tokens = { read: mintToken(), write: mintToken() };
+    const token = tokens.read;
     console.log(`Working directory: ${workDir}`);
-    await loadDatabase(join(workDir, "state"), token);
+    await loadDatabase(join(workDir, "state"), tokens);
     let since = performance.now();
     const script = buildWorker(join(workDir, "build"));
     console.log(`Built the Worker in ${seconds(since)} s`);
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
     console.log(`wrangler dev ready on ${server.url} in ${seconds(since)} s`);
     await sanityCheck(server.url, token);
     if (settings.simulateLatency) await latencyRun(server, settings, token, app);
+    else if (settings.soak) await soakRun(server, settings, tokens, app);
     else await standardRun(server, settings, token, app);
   } catch (error) {
     failed = true;

@@ -8,13 +8,20 @@ export const CHAT_COUNT = 100_000;
 export const CLIENT_COUNT = 1_000;
 
 // Canonical phone-number chat ids (`N@c.us`): known chats and chats no conversation has are
-// drawn from two ranges that never meet.
+// drawn from two ranges that never meet. LIDs are 15 digits, as WhatsApp's are, unrelated to the
+// phone numbers, from a range of their own.
 const KNOWN_CHAT_BASE = 491_500_000_000;
 const UNKNOWN_CHAT_BASE = 492_500_000_000;
+const LID_BASE = 187_300_000_000_000;
 
 /** The chat id of conversation `index` (0 ≤ index < CHAT_COUNT). */
 export function chatId(index: number): string {
   return `${KNOWN_CHAT_BASE + index}@c.us`;
+}
+
+/** The LID (`N@lid`) of conversation `index`: an alias of it in `chat_ids`. */
+export function lidOf(index: number): string {
+  return `${LID_BASE + index}@lid`;
 }
 
 /** A chat id that no conversation has; each `n` gives another one. */
@@ -41,14 +48,16 @@ export function expectedRecord(index: number): { id: string; session_id: string 
   return { id: clientId(client), session_id: sessionId(client) };
 }
 
-/** The lookup path of a chat id. */
-export function lookupPath(chat: string): string {
-  return `/api/clients/view?chatId=${encodeURIComponent(chat)}`;
+/** The lookup path of a chat id, with the other id of the same person as `alt` when given. */
+export function lookupPath(chat: string, alt?: string): string {
+  const path = `/api/clients/view?chatId=${encodeURIComponent(chat)}`;
+  return alt === undefined ? path : `${path}&alt=${encodeURIComponent(alt)}`;
 }
 
 /**
- * The SQL that loads every client and conversation, as multi-row INSERTs of `rowsPerInsert`
- * rows (each statement stays well under D1's 100 KB statement limit).
+ * The SQL that loads every client, conversation and LID alias, as multi-row INSERTs of
+ * `rowsPerInsert` rows (each statement stays well under D1's 100 KB statement limit). A trigger
+ * registers each conversation's own chat id in `chat_ids`; the LIDs go there beside them.
  */
 export function seedSql(rowsPerInsert = 1_000): string {
   const statements: string[] = [];
@@ -67,6 +76,9 @@ export function seedSql(rowsPerInsert = 1_000): string {
     conversations.push(`('bench-conv-${index}','${chatId(index)}','${clientId(clientOf(index))}')`);
   }
   insert("INSERT INTO conversation (id, chat_id, client_id) VALUES", conversations);
+  const aliases: string[] = [];
+  for (let index = 0; index < CHAT_COUNT; index++) aliases.push(`('${lidOf(index)}','bench-conv-${index}')`);
+  insert("INSERT INTO chat_ids (chat_id, conversation_id) VALUES", aliases);
   return `${statements.join("\n")}\n`;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The throwaway database of a run: the migrations, the 100,000 conversations and the bench's
- * token, loaded with wrangler into the run's `--persist-to` directory, then counted.
+ * The throwaway database of a run: the migrations, the 100,000 conversations with their LIDs and
+ * the bench's tokens, loaded with wrangler into the run's `--persist-to` directory, then counted.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,29 +10,45 @@ import { CHAT_COUNT, CLIENT_COUNT, seedSql } from "./data.ts";
 import { seconds } from "./load.ts";
 import { BENCH_CONFIG } from "./server.ts";
 
-/** Loads the data set and `token` (`clients:read`) into a new local D1 in `dataDir`, and checks the counts. */
-export async function loadDatabase(dataDir: string, token: string): Promise<void> {
+/** The bench's tokens: one for lookups, one for the soak run's writes. */
+export interface BenchTokens {
+  /** `clients:read`. */
+  read: string;
+  /** `clients:write`. */
+  write: string;
+}
+
+/** Loads the data set and the tokens into a new local D1 in `dataDir`, and checks the counts. */
+export async function loadDatabase(dataDir: string, tokens: BenchTokens): Promise<void> {
   const started = performance.now();
   mkdirSync(dataDir, { recursive: true });
   const local: D1Target = { remote: false, persistTo: dataDir, config: BENCH_CONFIG };
   applyMigrations(local);
   const sqlPath = join(dataDir, "seed.sql");
-  const tokenSql = await insertTokenSql(token, {
+  const readSql = await insertTokenSql(tokens.read, {
     name: "bench",
     scopes: ["clients:read"],
     sessions: null,
     expiresAt: null,
   });
-  writeFileSync(sqlPath, `${seedSql()}${tokenSql}\n`);
+  const writeSql = await insertTokenSql(tokens.write, {
+    name: "bench-writes",
+    scopes: ["clients:write"],
+    sessions: null,
+    expiresAt: null,
+  });
+  writeFileSync(sqlPath, `${seedSql()}${readSql}\n${writeSql}\n`);
   executeSqlFile(local, sqlPath);
   const [row] = executeSql(
     local,
-    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients",
+    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM chat_ids) AS ids",
   );
-  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT) {
-    throw new Error(`the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations`);
+  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT || row.ids !== 2 * CHAT_COUNT) {
+    throw new Error(
+      `the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations with a chat id and a LID each`,
+    );
   }
   console.log(
-    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
+    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations (each with a LID) over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
   );
 }

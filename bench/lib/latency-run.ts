@@ -11,6 +11,7 @@ import { type Measured, measure, progress, scenarioResult } from "./measure.ts";
 import {
   environmentLines,
   kvReadsPerThousand,
+  logSection,
   lookupD1PerThousand,
   RESULTS_DIR,
   type ScenarioResult,
@@ -154,14 +155,7 @@ export async function latencyRun(
     ...paragraphs.flatMap((paragraph) => [paragraph, ""]),
     "Token checks (one D1 query per token and Worker instance every 30 s) are left out of the D1 column.",
     "",
-    ...(logLines.length > 0
-      ? [
-          "## Warnings and errors in the server's output",
-          "",
-          ...logLines.slice(0, 20).map((l) => `- ${l}`),
-          "",
-        ]
-      : []),
+    ...logSection(logLines),
   ].join("\n");
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, "latency.md"), markdown);

@@ -12,6 +12,10 @@ export interface Load {
   headers: Record<string, string>;
   /** The path of the next request: called once per request, so a mix can be replayed. */
   nextPath: () => string;
+  /** The body of the next request (called once per request, after `nextPath`); none for a GET. */
+  nextBody?: (() => string) | undefined;
+  /** The method when there is a body: POST unless given. */
+  method?: "POST" | "PUT" | undefined;
   /** Requests per second across all connections; unset: as fast as the server answers. */
   rate?: number | undefined;
 }
@@ -53,13 +57,47 @@ function options(load: Load): autocannon.Options {
     timeout: 10,
     headers: load.headers,
     ...(load.rate === undefined ? {} : { overallRate: load.rate }),
-    requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: load.nextPath() }) }],
+    requests: [
+      {
+        method: load.nextBody === undefined ? "GET" : (load.method ?? "POST"),
+        setupRequest: (request) => {
+          const path = load.nextPath();
+          return load.nextBody === undefined
+            ? { ...request, path }
+            : { ...request, path, body: load.nextBody() };
+        },
+      },
+    ],
   };
 }
 
 /** Sends load for `seconds`. */
 export async function runFor(load: Load, seconds: number): Promise<LoadResult> {
   return summarize(await autocannon({ ...options(load), duration: seconds }));
+}
+
+/** A load running in the background: each answer as it comes, and the summary at its end. */
+export interface RunningLoad {
+  done: Promise<LoadResult>;
+}
+
+/**
+ * Sends load for `seconds` and hands every answer to `onAnswer` as it arrives (its status and
+ * latency in ms), for measurements over time.
+ */
+export function startLoad(
+  load: Load,
+  seconds: number,
+  onAnswer: (status: number, latencyMs: number) => void,
+): RunningLoad {
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    const instance = autocannon({ ...options(load), duration: seconds }, (error: unknown, result) => {
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(summarize(result));
+    });
+    instance.on("response", (_client, status, _bytes, latencyMs) => onAnswer(status, latencyMs));
+  });
+  return { done };
 }
 
 /** Sends exactly `amount` requests. */

@@ -4,7 +4,7 @@
  * check, before any of it, that the server answers what the bench expects.
  */
 import { isDeepStrictEqual } from "node:util";
-import { chatId, expectedRecord, lookupPath, unknownChatId } from "./data.ts";
+import { chatId, expectedRecord, lidOf, lookupPath, unknownChatId } from "./data.ts";
 import {
   type Counters,
   type Load,
@@ -19,11 +19,21 @@ import type { Scenario } from "./scenarios.ts";
 import { type DevServer, serverCpuMs } from "./server.ts";
 import type { Settings } from "./settings.ts";
 
-async function getJson(
+async function fetchJson(
   url: string,
   headers: Record<string, string>,
+  postBody?: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { headers });
+  const response = await fetch(
+    url,
+    postBody === undefined
+      ? { headers }
+      : {
+          method: "POST",
+          headers: { ...headers, "Content-Type": "application/json" },
+          body: JSON.stringify(postBody),
+        },
+  );
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -34,28 +44,52 @@ async function getJson(
   return { status: response.status, body };
 }
 
+/** Throws unless `answer` is `expected` with status `status`. */
+function expectAnswer(
+  what: string,
+  answer: { status: number; body: unknown },
+  status: number,
+  expected?: unknown,
+): void {
+  if (answer.status !== status || (expected !== undefined && !isDeepStrictEqual(answer.body, expected))) {
+    throw new Error(
+      `${what} answered ${answer.status} ${JSON.stringify(answer.body)}, expected ${status}${expected === undefined ? "" : ` ${JSON.stringify(expected)}`}`,
+    );
+  }
+}
+
 /** Fails fast, with a clear message, when the server does not answer what the bench expects. */
 export async function sanityCheck(url: string, token: string): Promise<void> {
   const auth = { Authorization: `Bearer ${token}` };
   await resetCounters(url);
-  const found = await getJson(`${url}${lookupPath(chatId(0))}`, auth);
   const expected = { success: true, record: expectedRecord(0) };
-  if (found.status !== 200 || !isDeepStrictEqual(found.body, expected)) {
-    throw new Error(
-      `a known chat answered ${found.status} ${JSON.stringify(found.body)}, expected 200 ${JSON.stringify(expected)}`,
-    );
-  }
-  const missing = await getJson(`${url}${lookupPath(unknownChatId(999_999))}`, auth);
-  if (missing.status !== 404) {
-    throw new Error(
-      `an unknown chat answered ${missing.status} ${JSON.stringify(missing.body)}, expected 404`,
-    );
-  }
+  expectAnswer("a known chat", await fetchJson(`${url}${lookupPath(chatId(0))}`, auth), 200, expected);
+  expectAnswer("a known chat by its LID", await fetchJson(`${url}${lookupPath(lidOf(1))}`, auth), 200, {
+    success: true,
+    record: expectedRecord(1),
+  });
+  const missing = await fetchJson(`${url}${lookupPath(unknownChatId(999_999))}`, auth);
+  expectAnswer("an unknown chat", missing, 404);
+  const batch = await fetchJson(`${url}/api/clients/view/batch`, auth, {
+    lookups: [
+      { chatId: chatId(2) },
+      { chatId: lidOf(3), alt: chatId(3) },
+      { chatId: unknownChatId(999_998) },
+    ],
+  });
+  expectAnswer("a batch", batch, 200, {
+    success: true,
+    results: [
+      { record: expectedRecord(2) },
+      { record: expectedRecord(3) },
+      { error: "Conversation not found" },
+    ],
+  });
   await sleep(200);
   const counters = await readCounters(url);
-  if (counters.lookups !== 2 || counters.d1.statements === 0) {
+  if (counters.lookups !== 6 || counters.batches !== 1 || counters.d1.statements === 0) {
     throw new Error(
-      `the bench Worker counted ${counters.lookups} lookups and ${counters.d1.statements} D1 statements for 2 new lookups: does the app still read env.DB?`,
+      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 3 new lookups and a batch of 3: does the app still read env.DB?`,
     );
   }
 }
@@ -81,9 +115,10 @@ export async function measure(
   const { url } = server;
   const load: Load = {
     url,
-    connections: settings.connections,
+    connections: scenario.connections ?? settings.connections,
     headers: { Authorization: `Bearer ${token}`, ...scenario.headers },
     nextPath: scenario.nextPath,
+    nextBody: scenario.nextBody,
     rate: settings.rate,
   };
   if (settings.warmupSeconds > 0) await runFor(load, settings.warmupSeconds);
@@ -124,7 +159,9 @@ export function scenarioResult(
     load: measured.load,
     counters: measured.counters,
     expectedStatus: scenario.expectedStatus,
+    itemsPerRequest: scenario.itemsPerRequest ?? 1,
     ratio: baselineRps > 0 ? measured.load.requestsPerSecond / baselineRps : 0,
+    cpuMs: measured.cpuMs,
     cpuMsPerRequest,
     cpuRatio:
       cpuMsPerRequest === null || baselineCpuPerRequest === null || cpuMsPerRequest === 0

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../scripts/lib/wrangler.ts";
+import { emptyTierCounts } from "../counters.ts";
+import { costPerMillionLookups, usd } from "./cost.ts";
 import { CHAT_COUNT, CLIENT_COUNT } from "./data.ts";
 import type { Counters, LoadResult, TierCounts } from "./load.ts";
 import type { Settings } from "./settings.ts";
@@ -20,9 +22,13 @@ export interface ScenarioResult {
   counters: Counters;
   /** The status every answer of this scenario should have (200, or 404 for unknown chats). */
   expectedStatus: number;
+  /** Lookups per request: 1, or a batch's size. */
+  itemsPerRequest: number;
   /** Requests per second relative to the baseline's. */
   ratio: number;
-  /** Server CPU time per request (wrangler and workerd processes), ms; `null`: unknown. */
+  /** Server CPU time during the measured run (wrangler and workerd processes), ms; `null`: unknown. */
+  cpuMs: number | null;
+  /** The same per request; `null`: unknown. */
   cpuMsPerRequest: number | null;
   /**
    * The baseline's CPU per request over this scenario's: what `ratio` would be if the server
@@ -57,6 +63,21 @@ export function kvWritesPerThousand(result: ScenarioResult): number | null {
   return perThousand(result.counters.kv.writes, result.counters);
 }
 
+export function kvKeysPerThousand(result: ScenarioResult): number | null {
+  return perThousand(result.counters.kv.keysRead, result.counters);
+}
+
+/** D1 rows read per 1,000 lookups: counted from `meta` where D1 gives it, estimated for `.raw()` reads. */
+export function d1RowsPerThousand(result: ScenarioResult): number | null {
+  const { d1 } = result.counters;
+  return perThousand(d1.rowsRead + d1.raw.rowsRead, result.counters);
+}
+
+/** Lookups per second: requests per second times the lookups each carries. */
+export function lookupsPerSecond(result: ScenarioResult): number {
+  return result.load.requestsPerSecond * result.itemsPerRequest;
+}
+
 function fixed(value: number | null, digits: number): string {
   return value === null ? "–" : value.toFixed(digits);
 }
@@ -74,14 +95,15 @@ function errorsCell(result: ScenarioResult): string {
 /** The results table, in Markdown. */
 export function markdownTable(results: readonly ScenarioResult[]): string {
   const header = [
-    "| Scenario | req/s | × baseline | server CPU ms / req | × baseline by CPU | p50 ms | p99 ms | errors | D1 / 1k lookups | of which token checks | KV reads / 1k | KV writes / 1k |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    "| Scenario | req/s | lookups/s | × baseline | server CPU ms / req | × baseline by CPU | p50 ms | p99 ms | errors | D1 / 1k lookups | of which token checks | KV reads / 1k | KV keys read / 1k | KV writes / 1k | D1 rows read / 1k | $ per M lookups |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const rows = results.map((result) =>
     [
       "",
       ` ${result.name} `,
       ` ${result.load.requestsPerSecond.toFixed(0)} `,
+      ` ${result.counters.lookups === 0 ? "–" : lookupsPerSecond(result).toFixed(0)} `,
       ` ${result.ratio.toFixed(2)} `,
       ` ${fixed(result.cpuMsPerRequest, 2)} `,
       ` ${fixed(result.cpuRatio, 2)} `,
@@ -91,11 +113,30 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
       ` ${fixed(d1PerThousand(result), 1)} `,
       ` ${result.counters.lookups === 0 ? "–" : result.counters.d1.tokenStatements} `,
       ` ${fixed(kvReadsPerThousand(result), 1)} `,
+      ` ${fixed(kvKeysPerThousand(result), 1)} `,
       ` ${fixed(kvWritesPerThousand(result), 1)} `,
+      ` ${fixed(d1RowsPerThousand(result), 0)} `,
+      ` ${usd(costPerMillionLookups(result)?.total ?? null)} `,
       "",
     ].join("|"),
   );
   return [...header, ...rows].join("\n");
+}
+
+/** What the requests a tier answered made of storage (all zero when it answered none). */
+export function tierOf(result: ScenarioResult, name: string): TierCounts {
+  return result.counters.byTier[name] ?? emptyTierCounts();
+}
+
+/** The report's section on the server's warnings and errors (none when there were none). */
+export function logSection(logLines: readonly string[]): string[] {
+  if (logLines.length === 0) return [];
+  return [
+    "## Warnings and errors in the server's output",
+    "",
+    ...logLines.slice(0, 20).map((l) => `- ${l}`),
+    "",
+  ];
 }
 
 const TIER_ORDER = ["memory", "kv", "d1", "none", "outside"];
@@ -118,13 +159,14 @@ export function tierMix(counters: Counters): string {
 }
 
 /**
- * Lookups by the tier that answered them (bench/worker.ts reads it from `Server-Timing`), with
- * the storage calls made on their behalf, per lookup of that tier.
+ * Lookup requests by the tier that answered them (bench/worker.ts reads it from `Server-Timing`),
+ * with the storage calls made on their behalf, per request of that tier (a single lookup, or a
+ * batch).
  */
 export function tierTable(results: readonly ScenarioResult[]): string {
   const header = [
-    "| Scenario | answered by | lookups | share | D1 queries / lookup | token checks | KV reads / lookup | KV writes / lookup |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | answered by | requests | lookups | share | D1 queries / request | token checks | KV reads / request | KV keys read / request | KV writes / request |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const rows: string[] = [];
   for (const result of results) {
@@ -132,13 +174,13 @@ export function tierTable(results: readonly ScenarioResult[]): string {
       const calls = counts.d1Statements + counts.kvReads + counts.kvWrites + counts.kvDeletes;
       if (counts.lookups === 0 && calls === 0) continue;
       const per = (value: number) =>
-        counts.lookups === 0 ? `${value} (no lookup)` : (value / counts.lookups).toFixed(3);
+        counts.requests === 0 ? `${value} (no request)` : (value / counts.requests).toFixed(3);
       const share =
         result.counters.lookups === 0
           ? "–"
           : `${((counts.lookups * 100) / result.counters.lookups).toFixed(1)}%`;
       rows.push(
-        `| ${result.name} | ${name} | ${counts.lookups} | ${share} | ${per(counts.d1Statements - counts.tokenStatements)} | ${counts.tokenStatements} | ${per(counts.kvReads)} | ${per(counts.kvWrites)} |`,
+        `| ${result.name} | ${name} | ${counts.requests} | ${counts.lookups} | ${share} | ${per(counts.d1Statements - counts.tokenStatements)} | ${counts.tokenStatements} | ${per(counts.kvReads)} | ${per(counts.kvKeysRead)} | ${per(counts.kvWrites)} |`,
       );
     }
   }
@@ -168,12 +210,13 @@ function escapeXml(text: string): string {
  * written by hand, readable in any browser or Markdown viewer.
  */
 export function svgChart(results: readonly ScenarioResult[], baselineRps: number, title: string): string {
-  const width = 760;
-  const height = 380;
+  // Room for every scenario's two-line label.
+  const width = Math.max(760, 90 + 96 * results.length);
+  const height = 410;
   const left = 70;
   const right = 20;
   const top = 50;
-  const bottom = 60;
+  const bottom = 90;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const maxValue = Math.max(baselineRps, ...results.map((result) => result.load.requestsPerSecond), 1) * 1.1;
@@ -205,8 +248,10 @@ export function svgChart(results: readonly ScenarioResult[], baselineRps: number
     parts.push(
       `<rect x="${x.toFixed(1)}" y="${y(value).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(top + plotHeight - y(value)).toFixed(1)}" fill="${colour}"/>`,
       `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y(value) - 6).toFixed(1)}" text-anchor="middle">${value.toFixed(0)}</text>`,
-      `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 18}" text-anchor="middle">${escapeXml(result.name)}</text>`,
-      `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 34}" text-anchor="middle" fill="#4b5563">${result.ratio.toFixed(2)}×</text>`,
+      ...labelLines(result).map(
+        (line, row) =>
+          `<text x="${(x + barWidth / 2).toFixed(1)}" y="${top + plotHeight + 16 + 14 * row}" text-anchor="middle"${row >= 2 ? ' fill="#4b5563"' : ""}>${escapeXml(line)}</text>`,
+      ),
     );
   });
   parts.push(
@@ -219,6 +264,20 @@ export function svgChart(results: readonly ScenarioResult[], baselineRps: number
   return `${parts.join("\n")}\n`;
 }
 
+/**
+ * A bar's label: the scenario's name on two lines (cut at its comma, else at its parenthesis),
+ * its ratio, and for a batch its lookups per second.
+ */
+function labelLines(result: ScenarioResult): string[] {
+  const comma = result.name.indexOf(", ");
+  const cut = comma === -1 ? result.name.indexOf(" (") : comma;
+  const head = cut === -1 ? result.name : result.name.slice(0, cut);
+  const tail = cut === -1 ? "" : result.name.slice(cut).replace(/^,? /, "");
+  const lines = [head, tail, `${result.ratio.toFixed(2)}×`];
+  if (result.itemsPerRequest > 1) lines.push(`${lookupsPerSecond(result).toFixed(0)} lookups/s`);
+  return lines;
+}
+
 /** 1, 2 or 5 times a power of ten, at least `raw`. */
 function niceStep(raw: number): number {
   const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
@@ -228,23 +287,26 @@ function niceStep(raw: number): number {
   return 10 * power;
 }
 
-/** The machine, the versions, the load and the data: the first lines of every report. */
-export function environmentLines(settings: Settings): string[] {
+/**
+ * The machine, the versions, the load and the data: the first lines of every report. `load`
+ * replaces the line on the load (the soak run's is not per scenario).
+ */
+export function environmentLines(settings: Settings, load?: string): string[] {
   const cpu = cpus();
   const wranglerVersion = (
     JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules/wrangler/package.json"), "utf8")) as {
       version: string;
     }
   ).version;
-  const load = settings.rate === undefined ? "as fast as answered (closed loop)" : `${settings.rate} req/s`;
+  const rate = settings.rate === undefined ? "as fast as answered (closed loop)" : `${settings.rate} req/s`;
   return [
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), load average ${loadavg()
       .map((value) => value.toFixed(2))
       .join(" / ")} at the end; shared with other work, so only ratios within one run mean much`,
     `- Node ${process.version}, wrangler ${wranglerVersion}: \`wrangler dev\` with local workerd, D1 and KV, the Worker built once at the start`,
-    `- Load: autocannon in the same process, ${settings.connections} connections, ${load}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`,
-    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations over ${CLIENT_COUNT.toLocaleString("en")} clients, one token (\`clients:read\`)`,
+    `- Load: ${load ?? `autocannon in the same process, ${settings.connections} connections, ${rate}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`}`,
+    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations, each with a LID alias, over ${CLIENT_COUNT.toLocaleString("en")} clients; a \`clients:read\` token for lookups, a \`clients:write\` one for the soak run's writes`,
     settings.rateLimiter
       ? "- Per-token rate limiter (`RATE_LIMITER`): in the request path, with a limit the bench never reaches"
       : "- Per-token rate limiter: off (`--no-rate-limiter`)",

@@ -7,6 +7,7 @@ import {
   type ChatSequence,
   chatId,
   cycleOf,
+  lidOf,
   lookupPath,
   seededRandom,
   shuffledIndices,
@@ -19,25 +20,72 @@ import type { Settings } from "./settings.ts";
 export const ZIPF_EXPONENT = 1.1;
 export const HOT_CHATS = 100;
 export const KV_CHATS = 1_000;
+/** Lookups per batch in the batch scenario: the most a batch may carry. */
+export const BATCH_SIZE = 100;
 const ZIPF_SEQUENCE_LENGTH = 400_000;
 const SEED = 20_240_611;
 
 /** One measured mix: what it sends, and the status every answer should have. */
 export interface Scenario {
   name: string;
+  /** What `--scenarios` selects it by (the standard run's scenarios). */
+  group?: string;
   what: string;
   expectedStatus: number;
   headers: Record<string, string>;
   nextPath: () => string;
+  /** The body of the next request, for a POST (batches). */
+  nextBody?: () => string;
+  /** Lookups per request: 1, or a batch's size. */
+  itemsPerRequest?: number;
+  /** Concurrent connections, when not the run's. */
+  connections?: number;
   /** The chats the scenario asks for, when it replays a known sequence. */
   sequence?: ChatSequence;
   /** Work before the scenario's warm-up (after the baseline before it), such as pre-warming. */
   prepare?: () => Promise<void>;
 }
 
-/** Lookups of the chats of `sequence`, in its order. */
-export function lookupsOf(sequence: ChatSequence): Pick<Scenario, "nextPath" | "sequence"> {
-  return { sequence, nextPath: () => lookupPath(chatId(sequence.next())) };
+/**
+ * Which ids a lookup of a person carries: the phone-number id (`N@c.us`), the LID (`N@lid`), or
+ * the LID with the phone-number id as `alt`, as a message that carried both.
+ */
+export type IdForm = "phone" | "lid" | "lid+alt";
+
+/** The `chatId` and `alt` of a lookup of conversation `index` in `form`. */
+function lookupIds(index: number, form: IdForm): { chatId: string; alt?: string } {
+  if (form === "phone") return { chatId: chatId(index) };
+  if (form === "lid") return { chatId: lidOf(index) };
+  return { chatId: lidOf(index), alt: chatId(index) };
+}
+
+/** Lookups of the chats of `sequence`, in its order, by the ids of `form`. */
+export function lookupsOf(
+  sequence: ChatSequence,
+  form: IdForm = "phone",
+): Pick<Scenario, "nextPath" | "sequence"> {
+  return {
+    sequence,
+    nextPath: () => {
+      const { chatId, alt } = lookupIds(sequence.next(), form);
+      return lookupPath(chatId, alt);
+    },
+  };
+}
+
+/** Batches of `size` lookups of the chats of `sequence`, in its order, by the ids of `form`. */
+export function batchesOf(
+  sequence: ChatSequence,
+  size: number,
+  form: IdForm = "phone",
+): Pick<Scenario, "nextPath" | "nextBody" | "sequence" | "itemsPerRequest"> {
+  return {
+    sequence,
+    itemsPerRequest: size,
+    nextPath: () => "/api/clients/view/batch",
+    nextBody: () =>
+      JSON.stringify({ lookups: Array.from({ length: size }, () => lookupIds(sequence.next(), form)) }),
+  };
 }
 
 /** The chats of the hot and KV sets, and the Zipf sequence (indices of conversations). */
@@ -65,8 +113,8 @@ export function buildMixes(): Mixes {
 }
 
 /**
- * One lookup of each chat with the memory tier off, so that each lands in KV (not in memory).
- * Returns how long it took, in seconds.
+ * One lookup of each chat, by the ids of `form`, with the memory tier off, so that each id lands
+ * in KV (not in memory). Returns how long it took, in seconds.
  */
 export async function prewarmKv(
   url: string,
@@ -74,6 +122,7 @@ export async function prewarmKv(
   chats: readonly number[],
   settings: Settings,
   label = "pre-warmed KV",
+  form: IdForm = "phone",
 ): Promise<number> {
   const started = performance.now();
   if (chats.length === 0) {
@@ -86,7 +135,7 @@ export async function prewarmKv(
       url,
       connections: Math.min(16, settings.connections),
       headers: { Authorization: `Bearer ${token}`, "x-bench-memory": "off" },
-      nextPath: lookupsOf(cycleOf(chats)).nextPath,
+      nextPath: lookupsOf(cycleOf(chats), form).nextPath,
     },
     chats.length,
   );

@@ -45,18 +45,15 @@ const CLOCK_TICKS_PER_SECOND = (() => {
   return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
 })();
 
-/**
- * CPU time (user + system, ms) used so far by the server's processes (wrangler and workerd, one
- * process group), from /proc; `null` where there is no /proc.
- */
-export function serverCpuMs(server: DevServer): number | null {
+/** The processes of the server's process group (wrangler and workerd), with their /proc/<pid>/stat fields. */
+function serverProcesses(server: DevServer): { pid: string; comm: string; fields: string[] }[] | null {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return null;
   }
-  let ticks = 0;
+  const processes: { pid: string; comm: string; fields: string[] }[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -64,12 +61,66 @@ export function serverCpuMs(server: DevServer): number | null {
       // Fields after "(comm)": state, ppid, pgrp, … utime is the 14th field, stime the 15th.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       if (Number(fields[2]) !== server.pid) continue;
-      ticks += Number(fields[11]) + Number(fields[12]);
+      processes.push({ pid: entry, comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), fields });
     } catch {
       // The process ended meanwhile.
     }
   }
+  return processes;
+}
+
+/**
+ * CPU time (user + system, ms) used so far by the server's processes (wrangler and workerd, one
+ * process group), from /proc; `null` where there is no /proc.
+ */
+export function serverCpuMs(server: DevServer): number | null {
+  const processes = serverProcesses(server);
+  if (processes === null) return null;
+  let ticks = 0;
+  for (const { fields } of processes) ticks += Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Resident memory of the server's workerd processes, KiB. */
+export interface WorkerdRss {
+  /** The workerd that runs the Worker (and the local D1 and KV): the one wrangler gives the inspector. */
+  worker: number | null;
+  /** Every workerd of the group (the Worker's and wrangler's proxy). */
+  all: number;
+}
+
+/** The server's workerd processes, and which of them runs the Worker (the one given an inspector). */
+export function workerdProcesses(server: DevServer): { pid: string; runsWorker: boolean }[] {
+  const workerds: { pid: string; runsWorker: boolean }[] = [];
+  for (const { pid, comm } of serverProcesses(server) ?? []) {
+    if (comm !== "workerd") continue;
+    try {
+      workerds.push({
+        pid,
+        runsWorker: readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--inspector-addr"),
+      });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return workerds;
+}
+
+/** VmRSS of the server's workerd processes, from /proc/<pid>/status; `null` where there is no /proc. */
+export function workerdRss(server: DevServer): WorkerdRss | null {
+  if (serverProcesses(server) === null) return null;
+  let worker: number | null = null;
+  let all = 0;
+  for (const { pid, runsWorker } of workerdProcesses(server)) {
+    try {
+      const rss = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      all += rss;
+      if (runsWorker) worker = rss;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return { worker, all };
 }
 
 /** Warning- and error-level lines in the server's output (the app logs JSON lines), counted. */

@@ -21,22 +21,28 @@ export const USAGE = `Usage: npm run bench [-- options]
 
   --duration S          measured seconds per scenario (default 5; 10 with --simulate-latency)
   --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
-  --connections N       concurrent connections (default 32; 16 with --simulate-latency)
-  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf
-                        (zipf: both the cold and the warm Zipf runs)
+  --connections N       concurrent connections (default 32; 16 with --simulate-latency or --soak)
+  --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
+                        alias,batch (zipf: the Zipf runs, cold, warm, warm with KV off and with
+                        caches off; alias: the runs by LID; batch: the KV set in batches of 100)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
   --kv-rtt-ms N         latency mode: added to each KV call (default ${DEFAULT_KV_RTT_MS})
-  --rate N              latency mode: requests per second sent (default 50)
+  --rate N              latency and soak modes: lookups per second sent (default 50)
+  --soak                soak mode: a mix of hot, Zipf, unknown-chat lookups and writes for
+                        --soak-minutes, with the server's memory and latency every 10 s
+  --soak-minutes N      soak mode: how long (default 10)
   --no-rate-limiter     hand the app no RATE_LIMITER binding, to see what the limiter costs
   --keep-data           keep the temporary directory (database, built Worker, server log)
 `;
 
-const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf"];
+const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch"];
 
 /** What one run does, from its command line. */
 export interface Settings {
+  soak: boolean;
+  soakMinutes: number;
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
@@ -68,6 +74,8 @@ export function readSettings(): Settings | null {
       connections: { type: "string" },
       scenarios: { type: "string" },
       "simulate-latency": { type: "boolean", default: false },
+      soak: { type: "boolean", default: false },
+      "soak-minutes": { type: "string" },
       "d1-rtt-ms": { type: "string" },
       "kv-rtt-ms": { type: "string" },
       rate: { type: "string" },
@@ -78,6 +86,9 @@ export function readSettings(): Settings | null {
   });
   if (values.help) return null;
   const latency = values["simulate-latency"] ?? false;
+  const soak = values.soak ?? false;
+  if (latency && soak) throw new Error("--simulate-latency and --soak are two different runs: choose one");
+  if (values["soak-minutes"] !== undefined && !soak) throw new Error("--soak-minutes needs --soak");
   let scenarios: Set<string> | null = null;
   if (values.scenarios !== undefined) {
     scenarios = new Set(values.scenarios.split(",").map((name) => name.trim()));
@@ -88,12 +99,14 @@ export function readSettings(): Settings | null {
   return {
     durationSeconds: numberOption("duration", values.duration, latency ? 10 : 5),
     warmupSeconds: numberOption("warmup", values.warmup, latency ? 3 : 2, true),
-    connections: Math.round(numberOption("connections", values.connections, latency ? 16 : 32)),
+    connections: Math.round(numberOption("connections", values.connections, latency || soak ? 16 : 32)),
     scenarios,
     simulateLatency: latency,
     d1RttMs: numberOption("d1-rtt-ms", values["d1-rtt-ms"], DEFAULT_D1_RTT_MS, true),
     kvRttMs: numberOption("kv-rtt-ms", values["kv-rtt-ms"], DEFAULT_KV_RTT_MS, true),
-    rate: latency ? numberOption("rate", values.rate, 50) : undefined,
+    rate: latency || soak ? numberOption("rate", values.rate, 50) : undefined,
+    soak,
+    soakMinutes: numberOption("soak-minutes", values["soak-minutes"], 10),
     rateLimiter: !(values["no-rate-limiter"] ?? false),
     keepData: values["keep-data"] ?? false,
   };

@@ -1,36 +1,22 @@
 /**
- * The standard run's report: the targets judged on its results, the notes that explain its
- * numbers (the hot run's refresh reads, token checks, unattributed calls, the Zipf floors), and
- * the text of bench/results/latest.md.
+ * The standard run's report: the notes that explain its numbers (the hot run's refresh reads,
+ * token checks, unattributed calls, the Zipf floors), and the text of bench/results/latest.md.
  */
 import type { AppSettings } from "./app-config.ts";
-import type { TierCounts } from "./load.ts";
+import { costTable, kvCostNote, PRICES } from "./cost.ts";
 import {
   environmentLines,
-  kvReadsPerThousand,
-  lookupD1PerThousand,
+  logSection,
   markdownTable,
   type ScenarioResult,
   type Target,
   targetLines,
+  tierOf,
   tierTable,
 } from "./report.ts";
 import { HOT_CHATS } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
 import { windowUse, type ZipfReport } from "./warm-zipf.ts";
-
-const NO_LOOKUPS: TierCounts = {
-  lookups: 0,
-  d1Statements: 0,
-  tokenStatements: 0,
-  kvReads: 0,
-  kvWrites: 0,
-  kvDeletes: 0,
-};
-
-function tier(result: ScenarioResult, name: string): TierCounts {
-  return result.counters.byTier[name] ?? NO_LOOKUPS;
-}
 
 /** Storage calls the Worker could not tie to a lookup: there should be none. */
 export function outsideNote(result: ScenarioResult): string | null {
@@ -44,10 +30,10 @@ export function outsideNote(result: ScenarioResult): string | null {
 
 /** What the hot run's lookups that memory did not answer were: the memory entries' refreshes. */
 export function hotRefreshNote(hot: ScenarioResult, settings: Settings, app: AppSettings): string {
-  const memory = tier(hot, "memory");
+  const memory = tierOf(hot, "memory");
   const others = hot.counters.lookups - memory.lookups;
-  const kv = tier(hot, "kv");
-  const d1 = tier(hot, "d1");
+  const kv = tierOf(hot, "kv");
+  const d1 = tierOf(hot, "d1");
   // Every hot chat is first stored in memory at the start of the warm-up, so the entries expire
   // together, at whole multiples of the TTL after it: count those within the measured run (which
   // starts 300 ms after the warm-up, and is counted until 300 ms after it ends).
@@ -62,68 +48,6 @@ export function hotRefreshNote(hot: ScenarioResult, settings: Settings, app: App
       ? `A memory entry lives \`MEMORY_CACHE_TTL_MS\` = ${app.memoryTtlMs} ms from when it was stored, and hits do not extend it, so each of the ${HOT_CHATS} hot chats goes back to KV once every ${ttl} s, however many lookups it serves: about ${HOT_CHATS} KV reads per ${ttl} s. All ${HOT_CHATS} were first stored at the start of the warm-up, so they expire together, ${ttl} s, ${2 * ttl} s, … after it; ${moments} such moment${moments === 1 ? "" : "s"} fell within this measured run: ≈${HOT_CHATS * moments} KV reads expected. They are the memory tier's expiry, not a cost of the lookups memory answers.`
       : "The memory tier is off (`MEMORY_CACHE_TTL_MS` = 0).",
   ].join(" ");
-}
-
-/** The targets of bench/README.md ("Targets"), judged on the results by scenario name. */
-export function evaluateTargets(byName: Map<string, ScenarioResult>, zipf: ZipfReport): Target[] {
-  const targets: Target[] = [];
-  const target = (name: string, label: string, check: (result: ScenarioResult) => [boolean, string]) => {
-    const result = byName.get(name);
-    if (result === undefined) {
-      targets.push({ label, pass: null, measured: "not run" });
-      return;
-    }
-    const [pass, measured] = check(result);
-    targets.push({ label, pass, measured });
-  };
-  const tokenNote = (tokenStatements: number) =>
-    tokenStatements > 0
-      ? ` (+${tokenStatements} token check${tokenStatements > 1 ? "s" : ""}, left out)`
-      : "";
-
-  const byCpu = (r: ScenarioResult) =>
-    r.cpuRatio === null ? "" : ` (by server CPU per request: ${r.cpuRatio.toFixed(2)}×)`;
-  target("hot", "hot ≥ 0.9× baseline req/s", (r) => [r.ratio >= 0.9, `${r.ratio.toFixed(2)}×${byCpu(r)}`]);
-  target("zipf (warm)", "zipf (warm) ≥ 0.8× baseline req/s", (r) => [
-    r.ratio >= 0.8,
-    `${r.ratio.toFixed(2)}×${byCpu(r)}`,
-  ]);
-  const warm = zipf.warm;
-  target("zipf (warm)", "zipf (warm) ≤ 10 D1 queries / 1k lookups", (r) => {
-    const value = lookupD1PerThousand(r) ?? 0;
-    const floor = warm
-      ? `; first-time chats: ${warm.firstSeenPerK.toFixed(1)} (every chat of the window was pre-warmed)`
-      : "";
-    return [value <= 10, `${value.toFixed(1)}${tokenNote(r.counters.d1.tokenStatements)}${floor}`];
-  });
-  target("zipf (warm)", "zipf (warm) ≤ 100 KV reads / 1k lookups", (r) => {
-    const value = kvReadsPerThousand(r) ?? 0;
-    const floor = warm
-      ? `; chats not asked in the previous ${warm.memoryWindow.toLocaleString("en")} requests (one memory TTL at this rate), which memory cannot hold, are ${warm.notRecentPerK.toFixed(1)}`
-      : "";
-    return [value <= 100, `${value.toFixed(1)}${floor}`];
-  });
-  target("d1", "d1: exactly 1 D1 query per lookup", (r) => {
-    const value = (lookupD1PerThousand(r) ?? 0) / 1_000;
-    return [
-      Math.abs(value - 1) < 0.005,
-      `${value.toFixed(3)} per lookup${tokenNote(r.counters.d1.tokenStatements)}`,
-    ];
-  });
-  target("d1", "d1: at most 1 KV read per lookup", (r) => {
-    const value = (kvReadsPerThousand(r) ?? 0) / 1_000;
-    return [value <= 1, `${value.toFixed(3)} per lookup`];
-  });
-  target("hot", "hot: lookups answered from memory make 0 D1 queries and 0 KV reads", (r) => {
-    const memory = tier(r, "memory");
-    const queries = memory.d1Statements - memory.tokenStatements;
-    const share = r.counters.lookups === 0 ? 0 : (memory.lookups * 100) / r.counters.lookups;
-    return [
-      memory.lookups > 0 && queries === 0 && memory.kvReads === 0,
-      `${memory.lookups} of ${r.counters.lookups} lookups (${share.toFixed(1)}%) answered from memory, with ${queries} D1 queries${tokenNote(memory.tokenStatements)} and ${memory.kvReads} KV reads among them; the other ${r.counters.lookups - memory.lookups} are the memory entries' refreshes (below)`,
-    ];
-  });
-  return targets;
 }
 
 /** More than one token check in one run: the token cache expired with requests in flight. */
@@ -168,6 +92,20 @@ function zipfLines(zipf: ZipfReport, app: AppSettings): string[] {
   return lines;
 }
 
+/** The "What it costs" section: the bill per million lookups, by scenario and by what is billed. */
+function costLines(results: readonly ScenarioResult[]): string[] {
+  const note = kvCostNote(new Map(results.map((result) => [result.name, result])));
+  return [
+    "## What it costs",
+    "",
+    costTable(results),
+    "",
+    `USD per million lookups on the Workers Paid plan, at Cloudflare's prices as of ${PRICES.asOf} (bench/README.md, "What it costs"): requests $${PRICES.workerRequests} per million, CPU $${PRICES.workerCpuMs} per million CPU-ms, KV $${PRICES.kvKeysRead} per million keys read and $${PRICES.kvWrites} per million writes, deletes and lists, D1 $${PRICES.d1RowsRead} per million rows read and $${PRICES.d1RowsWritten} per million rows written. Marginal cost: what each further lookup adds once the plan's included amounts (10 M requests, 30 M CPU-ms, 10 M KV reads, 1 M KV writes, 25 billion D1 rows read, 50 M rows written a month) are used up; the plan's $5 a month is left out. CPU is the server's measured CPU time per lookup, which also holds wrangler's proxy and the local simulation of D1 and KV: an upper bound of what the Worker itself would be billed.`,
+    "",
+    ...(note === null ? [] : [note, ""]),
+  ];
+}
+
 /** The text of bench/results/latest.md. */
 export function standardMarkdown(report: StandardReport): string {
   const { results, targets, settings, baselineRates, logLines, zipf, app } = report;
@@ -201,11 +139,12 @@ export function standardMarkdown(report: StandardReport): string {
     ...outside.map((note) => `\nWarning: ${note}.`),
     "",
     ...zipfLines(zipf, app),
+    ...costLines(results),
     "## By answering tier",
     "",
     tierTable(results),
     "",
-    "Each lookup counts under the tier its `Server-Timing` header names; every D1 statement and KV call made on its behalf (before its answer, and after it in `waitUntil`) counts with it. Lookups that joined a load another lookup had already started (one load per chat at a time) answer with that load's tier but made no call of their own, so a tier's calls per lookup can be under what one load makes.",
+    "Each lookup request (a single lookup, or a batch) counts under the tier its `Server-Timing` header names (for a batch, the deepest tier any of its items needed); every D1 statement and KV call made on its behalf (before its answer, and after it in `waitUntil`) counts with it. Lookups that joined a load another request had already started (one load per chat at a time) answer with that load's tier but made no call of their own, so a tier's calls per request can be under what one load makes.",
     "",
     "## Scenarios",
     "",
@@ -213,24 +152,19 @@ export function standardMarkdown(report: StandardReport): string {
     "",
     "## Counters per scenario",
     "",
-    "| Scenario | lookups | statuses | D1 statements | of which token checks | D1 batches | D1 sessions | KV reads | KV writes | KV deletes |",
-    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | requests | lookups | of which in batches | statuses | D1 statements | of which token checks | D1 batches | D1 sessions | D1 rows read (meta) | `.raw()` reads, sampled, rows estimated | KV reads | KV keys read | KV writes | KV deletes |",
+    "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ...results.map((r) => {
       const c = r.counters;
       const statuses = Object.entries(r.load.statuses)
         .map(([status, count]) => `${status}: ${count}`)
         .join(", ");
-      return `| ${r.name} | ${c.lookups} | ${statuses} | ${c.d1.statements} | ${c.d1.tokenStatements} | ${c.d1.batches} | ${c.d1.sessions} | ${c.kv.reads} | ${c.kv.writes} | ${c.kv.deletes} |`;
+      return `| ${r.name} | ${c.requests} | ${c.lookups} | ${c.batchItems} (${c.batches} batches) | ${statuses} | ${c.d1.statements} | ${c.d1.tokenStatements} | ${c.d1.batches} | ${c.d1.sessions} | ${c.d1.rowsRead} | ${c.d1.raw.statements}, ${c.d1.raw.sampled}, ${c.d1.raw.rowsRead} | ${c.kv.reads} | ${c.kv.keysRead} | ${c.kv.writes} | ${c.kv.deletes} |`;
     }),
     "",
+    "D1 rows read: the app reads through Drizzle, which runs its selects with `.raw()`, whose results carry no `meta`; bench/worker.ts keeps up to 16 executions of each SQL text per run (a uniform sample) and runs them again with `.all()` once the run is over, and their mean `meta.rows_read` stands for every execution of that text (`rows estimated`). Statements that return `meta` (`.all()`, `.run()`, batches) are counted exactly.",
+    "",
   ];
-  if (logLines.length > 0) {
-    lines.push(
-      "## Warnings and errors in the server's output",
-      "",
-      ...logLines.slice(0, 20).map((l) => `- ${l}`),
-      "",
-    );
-  }
+  lines.push(...logSection(logLines));
   return lines.join("\n");
 }
