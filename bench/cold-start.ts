@@ -5,7 +5,8 @@
  * sampling, bench/lib/startup-profile.ts). It reports medians, the bundle and gzip sizes wrangler
  * prints, and the ratios to the bare Worker.
  *
- * `node bench/cold-start.ts [--runs N] [--json]`; or import `measureColdStart()` (bench/README.md).
+ * `node bench/cold-start.ts [--runs N] [--json]` (writes bench/results/cold-start.md too); or import
+ * `measureColdStart()` (bench/README.md).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -219,5 +220,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a whole number of runs, 1 or more");
   const report = await measureColdStart({ runs, log: (line) => console.error(line) });
-  console.log(values.json ? JSON.stringify(report, null, 2) : coldStartTable(report));
+  const table = coldStartTable(report);
+  console.log(values.json ? JSON.stringify(report, null, 2) : table);
+  // The figures the README quotes, with the command and the day they were measured.
+  const results = join(ROOT, "bench", "results");
+  mkdirSync(results, { recursive: true });
+  writeFileSync(
+    join(results, "cold-start.md"),
+    `# Cold start\n\n\`npm run bench:cold-start -- --runs ${runs}\`, ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n`,
+  );
+  console.error("Wrote bench/results/cold-start.md");
 }
