@@ -65,10 +65,7 @@ export interface ImportPlan {
 }
 
 const isPersonId = (id: string) => aliasSchema.safeParse(id).success;
-const byKey =
-  <T>(key: (item: T) => string) =>
-  (a: T, b: T) =>
-    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Plans the import of `records` over what the database holds. Problems (conflicts with stored
@@ -192,10 +189,10 @@ export function planImport(
   }
 
   // Rows in key order land at the end of their indexes (into an empty database, only there).
-  plan.newClients.sort(byKey((client) => client.id));
-  plan.conversations.sort(byKey((conversation) => conversation.chatId));
+  plan.newClients.sort((a, b) => compare(a.id, b.id));
+  plan.conversations.sort((a, b) => compare(a.chatId, b.chatId));
   for (const conversation of plan.conversations) conversation.id = newId();
-  plan.aliases.sort(byKey((alias) => alias.alias));
+  plan.aliases.sort((a, b) => compare(a.alias, b.alias));
   return { ...plan, summary };
 }
 
