@@ -2,16 +2,14 @@
  * `npm run import` and `npm run export` refusing what they must refuse, as a user runs them: a
  * wrong command line (exit 2), and files with problems of every kind (exit 1, with the report).
  * Both are answered before any database is opened: the state directory a run would create must
- * still not exist afterwards. Remote runs stop on wrangler.toml's placeholder ids, calling nothing.
+ * still not exist afterwards. (Remote runs on placeholder ids: deploy.e2e.ts.)
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runScript, SCRIPT_ENV } from "./run-script.ts";
+import { runScript } from "./run-script.ts";
 
 let workDir: string;
 /** A state directory no run may create. */
@@ -165,47 +163,5 @@ describe("a file with problems", () => {
     expect(result.stderr).not.toContain("line 21:");
     expect(result.stderr).toContain("… and 5 more");
     expect(existsSync(untouched)).toBe(false);
-  });
-});
-
-describe("remote runs with wrangler.toml's placeholder ids", () => {
-  let api: Server;
-  const requests: string[] = [];
-  let env: NodeJS.ProcessEnv;
-
-  beforeAll(async () => {
-    api = createServer((request, response) => {
-      requests.push(`${request.method} ${request.url}`);
-      response.writeHead(500, { "Content-Type": "application/json" });
-      response.end(
-        JSON.stringify({ success: false, errors: [{ code: 1, message: "fake API" }], result: null }),
-      );
-    });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    const { port } = api.address() as AddressInfo;
-    env = {
-      ...SCRIPT_ENV,
-      CLOUDFLARE_API_BASE_URL: `http://127.0.0.1:${port}/client/v4`,
-      CLOUDFLARE_API_TOKEN: "fake-token",
-      CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
-    };
-  });
-
-  afterAll(async () => {
-    api.closeAllConnections();
-    await new Promise((resolve) => api.close(resolve));
-  });
-
-  it("stop before reading the file or calling anything, naming each placeholder", async () => {
-    const path = await file("remote.ndjson", '{"chat_id":"1@c.us","client_id":null}\n');
-    const imported = await runScript("import.ts", [path, "--remote", "--env", "staging"], { env });
-    expect(imported.code).toBe(1);
-    expect(imported.stderr).toContain("nothing was read or written");
-    expect(imported.stderr).toContain("env.staging.d1_databases[0].database_id");
-    expect(imported.stderr).toContain("env.staging.kv_namespaces[0].id");
-    const exported = await runScript("export.ts", ["--remote", "--env", "production"], { env });
-    expect(exported.code).toBe(1);
-    expect(exported.stderr).toContain("env.production.d1_databases[0].database_id");
-    expect(requests).toEqual([]);
   });
 });
