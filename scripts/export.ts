@@ -3,16 +3,7 @@
  * reads (see README, "Import and export"). Exit codes: 0 done; 1 the export failed; 2 the
  * command line is wrong (nothing was done).
  */
-import {
-  describeTarget,
-  type Parsed,
-  runCommandLine,
-  splitArguments,
-  TARGET_USAGE,
-  TARGET_VALUES,
-  targetOf,
-  UsageError,
-} from "./lib/command-line.ts";
+import * as cli from "./lib/command-line.ts";
 import { openD1, retryingDroppedConnections } from "./lib/d1.ts";
 import { exportConversations } from "./lib/transfer/export-run.ts";
 import type { D1Target } from "./lib/wrangler.ts";
@@ -28,7 +19,7 @@ Options:
   -h, --help        print this help
 
 Which database:
-${TARGET_USAGE}
+${cli.TARGET_USAGE}
 
 Exit codes: 0 done, 1 the export failed, 2 the command line is wrong (nothing was done).`;
 
@@ -37,27 +28,27 @@ interface ExportCommand {
   out: string | undefined;
 }
 
-function parse(args: string[]): Parsed<ExportCommand> {
-  const line = splitArguments(args, { values: [...TARGET_VALUES, "out"], flags: ["remote"] });
+function parse(args: string[]): cli.Parsed<ExportCommand> {
+  const line = cli.splitArguments(args, { values: [...cli.TARGET_VALUES, "out"], flags: ["remote"] });
   if (line.flags.has("help")) return { kind: "help" };
-  if (line.positionals.length > 0) throw new UsageError(`unexpected argument "${line.positionals[0]}"`);
+  if (line.positionals.length > 0) throw new cli.UsageError(`unexpected argument "${line.positionals[0]}"`);
   const { out } = line.values;
-  if (out !== undefined && out.trim() === "") throw new UsageError("--out needs a file name");
-  return { kind: "run", command: { target: targetOf(line.values, line.flags.has("remote")), out } };
+  if (out !== undefined && out.trim() === "") throw new cli.UsageError("--out needs a file name");
+  return { kind: "run", command: { target: cli.targetOf(line.values, line.flags.has("remote")), out } };
 }
 
 async function run({ target, out }: ExportCommand) {
   // An export only reads: a read whose connection dropped can be sent again.
   const db = retryingDroppedConnections(await openD1(target));
   try {
-    if (db.migrated) console.error(`Applied the pending migrations to the ${describeTarget(target)}.`);
+    if (db.migrated) console.error(`Applied the pending migrations to the ${cli.describeTarget(target)}.`);
     const count = await exportConversations(db, out);
     console.error(
-      `Exported ${count.toLocaleString("en-US")} conversations from the ${describeTarget(target)}${out ? ` to ${out}` : ""}.`,
+      `Exported ${count.toLocaleString("en-US")} conversations from the ${cli.describeTarget(target)}${out ? ` to ${out}` : ""}.`,
     );
   } finally {
     await db.close();
   }
 }
 
-process.exitCode = await runCommandLine(USAGE, parse, run);
+process.exitCode = await cli.runCommandLine(USAGE, parse, run);

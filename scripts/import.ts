@@ -7,15 +7,7 @@
  * problems (nothing written) or the import failed; 2 the command line is wrong (nothing done).
  */
 import { statSync } from "node:fs";
-import {
-  type Parsed,
-  runCommandLine,
-  splitArguments,
-  TARGET_USAGE,
-  TARGET_VALUES,
-  targetOf,
-  UsageError,
-} from "./lib/command-line.ts";
+import * as cli from "./lib/command-line.ts";
 import { allowSrcImports } from "./lib/src-modules.ts";
 import type { ImportOptions } from "./lib/transfer/import-run.ts";
 
@@ -34,21 +26,21 @@ Options:
   -h, --help        print this help
 
 Which database:
-${TARGET_USAGE}
+${cli.TARGET_USAGE}
 
 Exit codes: 0 done, 1 the file has problems or the import failed, 2 the command line is wrong
 (nothing was done).`;
 
-function parse(args: string[]): Parsed<ImportOptions> {
-  const line = splitArguments(args, { values: TARGET_VALUES, flags: ["remote", "dry-run", "quiet"] });
+function parse(args: string[]): cli.Parsed<ImportOptions> {
+  const line = cli.splitArguments(args, { values: cli.TARGET_VALUES, flags: ["remote", "dry-run", "quiet"] });
   if (line.flags.has("help")) return { kind: "help" };
   const [file, ...extra] = line.positionals;
-  if (file === undefined) throw new UsageError("no FILE given: npm run import -- FILE");
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}": one FILE at a time`);
-  const target = targetOf(line.values, line.flags.has("remote"));
+  if (file === undefined) throw new cli.UsageError("no FILE given: npm run import -- FILE");
+  if (extra.length > 0) throw new cli.UsageError(`unexpected argument "${extra[0]}": one FILE at a time`);
+  const target = cli.targetOf(line.values, line.flags.has("remote"));
   const stats = statSync(file, { throwIfNoEntry: false });
-  if (stats === undefined) throw new UsageError(`${file}: no such file`);
-  if (!stats.isFile()) throw new UsageError(`${file}: not a file`);
+  if (stats === undefined) throw new cli.UsageError(`${file}: no such file`);
+  if (!stats.isFile()) throw new cli.UsageError(`${file}: not a file`);
   return {
     kind: "run",
     command: { file, target, dryRun: line.flags.has("dry-run"), quiet: line.flags.has("quiet") },
@@ -64,4 +56,4 @@ async function run(options: ImportOptions) {
   console.log(formatSummary(options, outcome, (Date.now() - started) / 1000));
 }
 
-process.exitCode = await runCommandLine(USAGE, parse, run);
+process.exitCode = await cli.runCommandLine(USAGE, parse, run);
