@@ -3,6 +3,7 @@
  * pointed at a fake Cloudflare API on loopback that records every request: a dry run, and a
  * real deploy refused for its placeholders, must send none; nor may the other scripts' --remote.
  */
+import { readdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -53,8 +54,9 @@ describe("npm run deploy with placeholder ids", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("Dry run: nothing remote is read or changed.");
     expect(result.stdout).toContain("npx wrangler d1 migrations apply DB --remote --env production");
+    const migrations = readdirSync(join(ROOT, "migrations")).filter((name) => name.endsWith(".sql"));
     expect(result.stdout).toContain(
-      "Local migrations: 0000_init.sql. Which are pending only the remote database",
+      `Local migrations: ${migrations.sort().join(", ")}. Which are pending only the remote database`,
     );
     expect(result.stdout).toContain("npx wrangler deploy --env production");
     expect(result.stdout).toContain(

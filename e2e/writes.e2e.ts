@@ -41,7 +41,7 @@ describe("keeping the mapping over HTTP", () => {
     });
     expect(linked.json).toEqual({
       success: true,
-      record: { chat_id: `${number}@c.us`, client_id: clientId },
+      record: { chat_id: `${number}@c.us`, client_id: clientId, aliases: [] },
     });
 
     for (const spelling of [`${number}@c.us`, `${number}@s.whatsapp.net`]) {
@@ -111,9 +111,10 @@ describe("keeping the mapping over HTTP", () => {
       "Permission denied",
     );
     const wrongMethod = await request(`/api/conversations/${number}@c.us`, {
+      method: "POST",
       headers: bearer(tokens.readWrite),
     });
     expectError(wrongMethod, 405, "Method not allowed");
-    expect(wrongMethod.headers.get("Allow")).toBe("PUT, DELETE");
+    expect(wrongMethod.headers.get("Allow")).toBe("GET, PUT, DELETE");
   });
 });
