@@ -35,7 +35,8 @@ export async function idsOfClients(
  * Removes the cached answers of `chatIds`: through the local KV binding, or remotely with
  * `wrangler kv bulk delete` (which sends them in batches).
  *
- * @throws With the keys file and the command that removes them, when the remote removal fails.
+ * @throws When the removal fails, saying the data is written (and remotely, keeping the keys file,
+ *   the command that removes them).
  */
 export async function removeCachedAnswers(
   target: D1Target,
@@ -44,9 +45,18 @@ export async function removeCachedAnswers(
 ): Promise<void> {
   if (chatIds.length === 0) return;
   const keys = await Promise.all(chatIds.map(cacheKeyOf));
+  const failed = (reason: unknown, remedy: string) =>
+    new Error(
+      `the data is written, but removing ${keys.length} cached answers failed: ${reason instanceof Error ? reason.message : String(reason)}\n` +
+        `They expire by themselves within CACHE_TTL_SECONDS${remedy}`,
+    );
   if (!target.remote) {
-    if (kv === undefined) throw new Error("the local KV namespace (binding CACHE) is not open");
-    await deleteLocally(kv, keys);
+    try {
+      if (kv === undefined) throw new Error("the local KV namespace (binding CACHE) is not open");
+      await deleteLocally(kv, keys);
+    } catch (error) {
+      throw failed(error, ".");
+    }
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), "csl-import-keys-"));
@@ -57,11 +67,7 @@ export async function removeCachedAnswers(
   try {
     runWrangler(args);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `the data is written, but removing ${keys.length} cached answers failed: ${reason}\n` +
-        `They expire by themselves within CACHE_TTL_SECONDS; to remove them now: npx wrangler ${args.join(" ")}`,
-    );
+    throw failed(error, `; to remove them now: npx wrangler ${args.join(" ")}`);
   }
   await rm(dir, { recursive: true, force: true });
 }

@@ -10,7 +10,8 @@ import { rename, rm } from "node:fs/promises";
 import type { D1Connection } from "../d1.ts";
 import { literal, scanPages, text } from "./sql.ts";
 
-const PAGE_ROWS = 5_000;
+// A page travels as one string, and D1 refuses strings over 2 MB: room for long alias lists.
+const PAGE_ROWS = 2_000;
 
 /** One conversation's line: `{"chat_id","client_id","session_id","aliases"}`, always in that order. */
 export function exportLine(row: readonly unknown[]): string {
