@@ -1,7 +1,7 @@
 /**
  * `npm run deploy` (scripts/deploy.ts) with the placeholder ids of wrangler.toml. Wrangler is
  * pointed at a fake Cloudflare API on loopback that records every request: a dry run, and a
- * real deploy refused for its placeholders, must send none.
+ * real deploy refused for its placeholders, must send none; nor may the other scripts' --remote.
  */
 import { readdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -54,9 +54,7 @@ describe("npm run deploy with placeholder ids", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("Dry run: nothing remote is read or changed.");
     expect(result.stdout).toContain("npx wrangler d1 migrations apply DB --remote --env production");
-    const migrations = readdirSync(new URL("../migrations/", import.meta.url)).filter((name) =>
-      name.endsWith(".sql"),
-    );
+    const migrations = readdirSync(join(ROOT, "migrations")).filter((name) => name.endsWith(".sql"));
     expect(result.stdout).toContain(
       `Local migrations: ${migrations.sort().join(", ")}. Which are pending only the remote database`,
     );
@@ -89,6 +87,24 @@ describe("npm run deploy with placeholder ids", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("env.staging.d1_databases[0].database_id");
     expect(result.stderr).toContain("npx wrangler d1 create chat-session-lookup-staging");
+    expect(requests).toEqual([]);
+  });
+
+  it("npm run import and npm run export with --remote stop the same way, before reading the file", async () => {
+    const imported = await runScript(
+      "import.ts",
+      [join(ROOT, "package.json"), "--remote", "--env", "staging"],
+      {
+        env,
+      },
+    );
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain("nothing was read or written");
+    expect(imported.stderr).toContain("env.staging.d1_databases[0].database_id");
+    expect(imported.stderr).toContain("env.staging.kv_namespaces[0].id");
+    const exported = await runScript("export.ts", ["--remote", "--env", "production"], { env });
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain("env.production.d1_databases[0].database_id");
     expect(requests).toEqual([]);
   });
 

@@ -10,6 +10,18 @@
  * Exit codes: 0 done; 1 the command ran and failed; 2 the command line is wrong (nothing was done).
  */
 import { TOKEN_SCOPES, type TokenScope } from "../src/db/schema.ts";
+import {
+  CommandError,
+  type CommandLine,
+  describeTarget,
+  type Parsed,
+  runCommandLine,
+  splitArguments,
+  TARGET_USAGE,
+  TARGET_VALUES,
+  targetOf,
+  UsageError,
+} from "./lib/command-line.ts";
 import { type D1Connection, openD1 } from "./lib/d1.ts";
 import { createTokenSql, mintToken, NAME_PATTERN, type TokenRequest } from "./lib/tokens.ts";
 import { type D1Target, sqlString } from "./lib/wrangler.ts";
@@ -24,10 +36,7 @@ Commands:
   help              print this help (also -h, --help)
 
 Which database (any command):
-  (default)         the local D1 that npm start serves (.wrangler/state)
-  --persist-to DIR  the local D1 kept in DIR (as wrangler dev --persist-to DIR)
-  --remote          the deployed D1 (after npx wrangler login)
-  --env ENV         a wrangler environment, such as staging or production
+${TARGET_USAGE}
 
 --expires-in-days N: a positive number of days, fractions allowed (0.5 is 12 hours), counted from
 the moment the token is stored; without it the token never expires.
@@ -36,73 +45,15 @@ Exit codes: 0 done, 1 the command failed, 2 the command line is wrong (nothing w
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 36_500;
 const COMMANDS = ["create", "list", "revoke", "help"] as const;
-const VALUE_OPTIONS = ["name", "scopes", "sessions", "expires-in-days", "env", "persist-to"] as const;
-const CREATE_OPTIONS: readonly ValueOption[] = ["name", "scopes", "sessions", "expires-in-days"];
-
-type ValueOption = (typeof VALUE_OPTIONS)[number];
-
-/** The command line is wrong: exit 2, with the usage. */
-class UsageError extends Error {}
-
-/** The command ran and could not do what was asked: exit 1. */
-class CommandError extends Error {}
+const VALUE_OPTIONS = ["name", "scopes", "sessions", "expires-in-days", ...TARGET_VALUES] as const;
+const CREATE_OPTIONS = ["name", "scopes", "sessions", "expires-in-days"] as const;
 
 type Command =
-  | { kind: "help" }
   | { kind: "create"; target: D1Target; request: TokenRequest }
   | { kind: "list"; target: D1Target }
   | { kind: "revoke"; target: D1Target; name: string };
 
-interface CommandLine {
-  positionals: string[];
-  values: Partial<Record<ValueOption, string>>;
-  remote: boolean;
-  help: boolean;
-}
-
-function isValueOption(name: string): name is ValueOption {
-  return (VALUE_OPTIONS as readonly string[]).includes(name);
-}
-
-/**
- * Splits the arguments. A value may start with a single dash (`--expires-in-days -1` reaches the
- * range check, which explains itself), never with two (`--name --scopes` lacks a name).
- */
-function splitArguments(args: string[]): CommandLine {
-  const line: CommandLine = { positionals: [], values: {}, remote: false, help: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    if (arg === "--") {
-      line.positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("-")) {
-      line.positionals.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf("=");
-    const flag = equals === -1 ? arg : arg.slice(0, equals);
-    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
-    if (flag === "-h" || flag === "--help" || flag === "--remote") {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-      if (flag === "--remote") line.remote = true;
-      else line.help = true;
-      continue;
-    }
-    const name = flag.slice(2);
-    if (!flag.startsWith("--") || !isValueOption(name)) throw new UsageError(`unknown option ${flag}`);
-    if (line.values[name] !== undefined) throw new UsageError(`${flag} is given twice`);
-    let value = inline;
-    if (value === undefined) {
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-      value = next;
-      i++;
-    }
-    line.values[name] = value;
-  }
-  return line;
-}
+type TokenCommandLine = CommandLine<(typeof VALUE_OPTIONS)[number], "remote">;
 
 function list(value: string | undefined): string[] {
   return (value ?? "")
@@ -132,17 +83,7 @@ function expiryMs(value: string): number {
   return ms;
 }
 
-function targetOf(line: CommandLine): D1Target {
-  const { env, "persist-to": persistTo } = line.values;
-  if (persistTo !== undefined && persistTo.trim() === "")
-    throw new UsageError("--persist-to needs a directory");
-  if (persistTo !== undefined && line.remote)
-    throw new UsageError("--persist-to applies to the local D1 only");
-  if (env !== undefined && env.trim() === "") throw new UsageError("--env needs an environment name");
-  return { remote: line.remote, env, persistTo };
-}
-
-function createRequest(line: CommandLine): TokenRequest {
+function createRequest(line: TokenCommandLine): TokenRequest {
   const { name, scopes: scopeList, sessions: sessionList, "expires-in-days": days } = line.values;
   if (name === undefined) throw new UsageError("create needs --name NAME");
   checkName("name", name);
@@ -167,10 +108,10 @@ function createRequest(line: CommandLine): TokenRequest {
 }
 
 /** Reads the whole command line, or throws a UsageError; opens nothing. */
-function parseCommand(args: string[]): Command {
-  const line = splitArguments(args);
+function parseCommand(args: string[]): Parsed<Command> {
+  const line = splitArguments(args, { values: VALUE_OPTIONS, flags: ["remote"] });
   const [command, ...rest] = line.positionals;
-  if (line.help || command === "help") return { kind: "help" };
+  if (line.flags.has("help") || command === "help") return { kind: "help" };
   if (command === undefined) throw new UsageError(`no command given: ${COMMANDS.join(", ")}`);
   if (command !== "create" && command !== "list" && command !== "revoke") {
     throw new UsageError(`unknown command "${command}"; the commands are ${COMMANDS.join(", ")}`);
@@ -181,21 +122,13 @@ function parseCommand(args: string[]): Command {
   }
   const extra = command === "revoke" ? rest.slice(1) : rest;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const target = targetOf(line);
-  if (command === "create") return { kind: "create", target, request: createRequest(line) };
-  if (command === "list") return { kind: "list", target };
+  const target = targetOf(line.values, line.flags.has("remote"));
+  if (command === "create")
+    return { kind: "run", command: { kind: "create", target, request: createRequest(line) } };
+  if (command === "list") return { kind: "run", command: { kind: "list", target } };
   const [name] = rest;
   if (name === undefined) throw new UsageError("revoke needs the token's NAME: npm run token -- revoke NAME");
-  return { kind: "revoke", target, name: checkName("name", name) };
-}
-
-function describe(target: D1Target): string {
-  const where = target.remote
-    ? "remote D1"
-    : target.persistTo
-      ? `local D1 in ${target.persistTo}`
-      : "local D1";
-  return target.env ? `${where}, environment ${target.env}` : where;
+  return { kind: "run", command: { kind: "revoke", target, name: checkName("name", name) } };
 }
 
 function formatTime(value: unknown): string {
@@ -210,7 +143,7 @@ async function create(db: D1Connection, target: D1Target, request: TokenRequest)
       `a token named "${request.name}" already exists (revoked tokens keep their name, for the record): pick another name`,
     );
   }
-  console.log(`Created token "${request.name}" (${describe(target)})`);
+  console.log(`Created token "${request.name}" (${describeTarget(target)})`);
   console.log(`  scopes:   ${request.scopes.join(", ")}`);
   console.log(`  sessions: ${request.sessions === null ? "all" : request.sessions.join(", ")}`);
   console.log(
@@ -262,10 +195,10 @@ async function revoke(db: D1Connection, name: string) {
   console.log(`Revoked token "${name}": it stops working everywhere within 60 seconds.`);
 }
 
-async function run(command: Exclude<Command, { kind: "help" }>) {
+async function run(command: Command) {
   const db = await openD1(command.target);
   try {
-    if (db.migrated) console.log(`Applied the pending migrations to the ${describe(command.target)}.`);
+    if (db.migrated) console.log(`Applied the pending migrations to the ${describeTarget(command.target)}.`);
     if (command.kind === "create") await create(db, command.target, command.request);
     else if (command.kind === "list") await listTokens(db);
     else await revoke(db, command.name);
@@ -274,26 +207,4 @@ async function run(command: Exclude<Command, { kind: "help" }>) {
   }
 }
 
-async function main(): Promise<number> {
-  let command: Command;
-  try {
-    command = parseCommand(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (command.kind === "help") {
-    console.log(USAGE);
-    return 0;
-  }
-  try {
-    await run(command);
-    return 0;
-  } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await runCommandLine(USAGE, parseCommand, run);

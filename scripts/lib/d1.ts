@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { applyMigrations, type D1Target, executeSql } from "./wrangler.ts";
+import { applyMigrations, type D1Target, executeSqlBatch } from "./wrangler.ts";
 import {
   CONFIG_PATH,
   type D1DatabaseConfig,
@@ -22,10 +22,21 @@ const BINDING = "DB";
 
 export type Row = Record<string, unknown>;
 
+/** The local KV namespace of the lookup cache (binding `CACHE`), as far as the scripts use it. */
+export interface LocalKv {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
 /** An open database: close it when done, or the local workerd keeps the process alive. */
 export interface D1Connection {
   /** Runs one SQL statement, or several as one atomic batch, and answers the rows of the last. */
   query(sql: string): Promise<Row[]>;
+  /** Runs the statements (one each, none split) as one atomic batch; answers the rows of each. */
+  batch(statements: readonly string[]): Promise<Row[][]>;
+  /** The local lookup cache, opened by the same workerd; remote KV is wrangler's (`kv bulk`). */
+  readonly kv: LocalKv | undefined;
   /** True when this open ran `wrangler d1 migrations apply` (a new or outdated local database). */
   readonly migrated: boolean;
   close(): Promise<void>;
@@ -53,7 +64,9 @@ async function openRemote(target: D1Target): Promise<D1Connection> {
   }
   return {
     migrated: false,
-    query: async (sql: string) => executeSql(target, sql),
+    query: async (sql: string) => executeSqlBatch(target, sql).at(-1) ?? [],
+    batch: async (statements) => executeSqlBatch(target, statements.join(";\n")),
+    kv: undefined,
     close: async () => {},
   };
 }
@@ -81,7 +94,7 @@ async function openLocal(target: D1Target): Promise<D1Connection> {
     const cfFetch = process.env.CLOUDFLARE_CF_FETCH_ENABLED;
     process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
     try {
-      return await wrangler.getPlatformProxy<Record<typeof BINDING, LocalD1>>({
+      return await wrangler.getPlatformProxy<Record<typeof BINDING, LocalD1> & { CACHE?: LocalKv }>({
         configPath: CONFIG_PATH,
         environment: target.env,
         persist: { path: persistPath },
@@ -111,6 +124,11 @@ async function openLocal(target: D1Target): Promise<D1Connection> {
       if (statements.length === 1 && only !== undefined) return (await only.all()).results;
       return (await db.batch(statements)).at(-1)?.results ?? [];
     },
+    async batch(statements) {
+      const results = await db.batch(statements.map((statement) => db.prepare(statement)));
+      return results.map((result) => result.results);
+    },
+    kv: proxy.env.CACHE,
     close: () => proxy.dispose(),
   };
 }
@@ -133,4 +151,35 @@ async function hasPendingMigrations(db: LocalD1, database: D1DatabaseConfig): Pr
   } catch {
     return true;
   }
+}
+
+/** A local request that never got an answer: workerd closed the connection it went out on. */
+function isDroppedConnection(error: unknown): boolean {
+  const code = error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
+  return error instanceof TypeError && error.message === "fetch failed" && code === "UND_ERR_SOCKET";
+}
+
+/**
+ * `db` with a local batch sent once more when its connection to workerd dropped before an
+ * answer (rare; seen on long imports). Only for callers whose every batch is idempotent.
+ */
+export function retryingDroppedConnections(db: D1Connection): D1Connection {
+  return {
+    get migrated() {
+      return db.migrated;
+    },
+    get kv() {
+      return db.kv;
+    },
+    query: (sql) => db.query(sql),
+    async batch(statements) {
+      try {
+        return await db.batch(statements);
+      } catch (error) {
+        if (!isDroppedConnection(error)) throw error;
+        return db.batch(statements);
+      }
+    },
+    close: () => db.close(),
+  };
 }

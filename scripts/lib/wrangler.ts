@@ -76,9 +76,18 @@ export function applyMigrations(target: D1Target): void {
 
 /** Runs SQL on the D1 database and returns the rows of its last statement. */
 export function executeSql(target: D1Target, sql: string): Record<string, unknown>[] {
+  return executeSqlBatch(target, sql).at(-1) ?? [];
+}
+
+/**
+ * Runs SQL (one statement, or several separated by `;`, which D1 runs as one batch) on the D1
+ * database and returns the rows of each statement. One `--command`: keep it well under 128 KiB,
+ * the longest single argument Linux passes to a process.
+ */
+export function executeSqlBatch(target: D1Target, sql: string): Record<string, unknown>[][] {
   const output = runWrangler(["d1", "execute", "DB", ...targetArgs(target), "--json", `--command=${sql}`]);
   const results = JSON.parse(output) as { results?: Record<string, unknown>[] }[];
-  return results.at(-1)?.results ?? [];
+  return results.map((result) => result.results ?? []);
 }
 
 /** Runs an SQL file on the D1 database, for statements too many for one command line. */

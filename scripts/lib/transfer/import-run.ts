@@ -1,0 +1,117 @@
+/**
+ * `npm run import`: the file read and checked against itself, then against the database, the
+ * changes planned, written in idempotent requests, and the cached answers they made stale
+ * removed. A file with any problem writes nothing.
+ */
+import { CommandError, describeTarget } from "../command-line.ts";
+import { openD1, retryingDroppedConnections } from "../d1.ts";
+import type { D1Target } from "../wrangler.ts";
+import { describePlaceholders, placeholderIds, readWranglerConfig } from "../wrangler-config.ts";
+import { idsOfClients, removeCachedAnswers } from "./cache-invalidation.ts";
+import { conversationIds } from "./conversation-ids.ts";
+import { groupRecords } from "./groups.ts";
+import { type ImportSummary, planImport } from "./plan.ts";
+import { Problems } from "./problems.ts";
+import { showsProgress } from "./progress.ts";
+import { type FileFormat, readImportFile } from "./read-file.ts";
+import { requestBytes } from "./sql.ts";
+import { readStoredState } from "./stored.ts";
+import { plannedRows, planStatements, writeStatements } from "./write.ts";
+
+export interface ImportOptions {
+  file: string;
+  target: D1Target;
+  dryRun: boolean;
+  quiet: boolean;
+}
+
+export interface ImportOutcome {
+  format: FileFormat;
+  /** Lines of the file, blank ones included. */
+  lines: number;
+  summary: ImportSummary;
+  /** The cached answers removed (with `dryRun`: that would be removed). */
+  cacheEntries: number;
+}
+
+/**
+ * Runs an import.
+ *
+ * @throws CommandError with the report when the file has problems (nothing is written), or
+ *   with how far it got when writing fails.
+ */
+export async function runImport(options: ImportOptions): Promise<ImportOutcome> {
+  const { file, target, dryRun } = options;
+  const progress = showsProgress(options.quiet);
+  if (target.remote) await refuseRemotePlaceholders(target);
+
+  const problems = new Problems();
+  const contents = await readImportFile(file, problems, progress);
+  const grouped = groupRecords(contents.records, problems);
+  if (problems.count > 0) {
+    throw new CommandError(
+      `${problems.report(file)}\n(The database was not read: conflicts with stored data are checked once the file itself is right.)`,
+    );
+  }
+
+  // Every request of an import is idempotent: one whose connection dropped can be sent again.
+  const db = retryingDroppedConnections(await openD1(target));
+  try {
+    if (db.migrated) console.error(`Applied the pending migrations to the ${describeTarget(target)}.`);
+    const budget = requestBytes(target.remote);
+    const stored = await readStoredState(db, budget, grouped.firstRecordOf, grouped.sessions, progress);
+    const plan = planImport(contents.records, grouped, stored, problems, conversationIds());
+    if (problems.count > 0) throw new CommandError(problems.report(file));
+
+    // The answers a session change makes stale are those found before it: read them first.
+    const stale = await idsOfClients(
+      db,
+      plan.sessionChanges.map((client) => client.id),
+      budget,
+    );
+    const outcome = {
+      format: contents.format,
+      lines: contents.lines,
+      summary: plan.summary,
+      cacheEntries: stale.length,
+    };
+    if (dryRun) return outcome;
+    await writeStatements(db, planStatements(plan), plannedRows(plan), budget, progress);
+    await removeCachedAnswers(target, db.kv, stale);
+    return outcome;
+  } finally {
+    await db.close();
+  }
+}
+
+/** A remote import needs real D1 and KV ids: say which are placeholders before reading anything. */
+async function refuseRemotePlaceholders(target: D1Target): Promise<void> {
+  const placeholders = placeholderIds(await readWranglerConfig(target.env), target.env).filter(
+    (placeholder) =>
+      (placeholder.kind === "d1" && placeholder.binding === "DB") ||
+      (placeholder.kind === "kv" && placeholder.binding === "CACHE"),
+  );
+  if (placeholders.length === 0) return;
+  throw new CommandError(
+    `wrangler.toml still holds placeholder ids for ${target.env ? `--env ${target.env}` : "the top level"}: nothing was read or written.\n${describePlaceholders(placeholders)}`,
+  );
+}
+
+/** The summary printed at the end, with every count the import changed (or would change). */
+export function formatSummary(options: ImportOptions, outcome: ImportOutcome, seconds: number): string {
+  const { summary: s } = outcome;
+  const n = (value: number) => value.toLocaleString("en-US");
+  const where = describeTarget(options.target);
+  const head = options.dryRun
+    ? `Dry run: nothing was written. Importing ${options.file} into the ${where} would give:`
+    : `Imported ${options.file} into the ${where} in ${seconds.toFixed(1)} s:`;
+  return [
+    head,
+    `  lines read:         ${n(outcome.lines)} (${outcome.format === "csv" ? "CSV" : "NDJSON"})`,
+    `  conversations:      ${n(s.conversationsCreated)} created, ${n(s.conversationsUpdated)} updated, ${n(s.conversationsUnchanged)} unchanged`,
+    `  merges:             ${n(s.merges)}`,
+    `  aliases added:      ${n(s.aliasesAdded)}`,
+    `  clients:            ${n(s.clientsCreated)} created, ${n(s.clientsUpdated)} updated, ${n(s.clientsUnchanged)} unchanged`,
+    `  KV entries ${options.dryRun ? "to remove" : "removed"}: ${n(outcome.cacheEntries)}`,
+  ].join("\n");
+}
