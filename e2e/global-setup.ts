@@ -4,7 +4,7 @@
  * 1. a throwaway local D1 and KV in a temp dir (`--persist-to`), never the developer's `.wrangler/state`;
  * 2. the migrations and `scripts/demo-data.sql` applied to it;
  * 3. tokens minted and revoked through the token CLI, as a user would (`node scripts/token.ts …`);
- * 4. meanwhile, `wrangler dev` started by scripts/lib/dev-server.ts, until `GET /health` answers 200.
+ * 4. then `wrangler dev` started by scripts/lib/dev-server.ts, until `GET /health` answers 200.
  *
  * Tests read the base URL and tokens with `inject("baseUrl")` and `inject("tokens")`. Teardown stops
  * the server and everything it started, and removes the temp dir, whether the tests passed or not.
@@ -92,18 +92,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     executeSql({ remote: false, persistTo }, await readFile(DEMO_DATA, "utf8"));
 
-    // The server starts while the CLI mints the tokens: `/health` touches no data, and the first
-    // request that opens the database is a test's, after both are done.
-    const [minted, started] = await Promise.allSettled([
-      mintTokens(persistTo),
-      startDevServer({ persistTo, logPath: join(workDir, "wrangler-dev.log") }),
-    ]);
-    if (started.status === "fulfilled") server = started.value;
-    if (minted.status === "rejected") throw minted.reason;
-    if (started.status === "rejected") throw started.reason;
-    const tokens = minted.value;
+    // The tokens first, then the server: the CLI's workerd and wrangler dev's, setting up the same
+    // local storage at once, may stop on SQLite's lock, and the CLI then hangs instead of failing.
+    const tokens = await mintTokens(persistTo);
+    server = await startDevServer({ persistTo, logPath: join(workDir, "wrangler-dev.log") });
 
-    project.provide("baseUrl", started.value.url);
+    project.provide("baseUrl", server.url);
     project.provide("tokens", tokens);
     return teardown;
   } catch (error) {
