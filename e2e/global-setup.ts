@@ -4,26 +4,20 @@
  * 1. a throwaway local D1 and KV in a temp dir (`--persist-to`), never the developer's `.wrangler/state`;
  * 2. the migrations and `scripts/demo-data.sql` applied to it;
  * 3. tokens minted and revoked through the token CLI, as a user would (`node scripts/token.ts …`);
- * 4. meanwhile, `wrangler dev` started by scripts/lib/dev-server.ts, until `GET /health` answers 200.
+ * 4. then `wrangler dev` started by scripts/lib/dev-server.ts, until `GET /health` answers 200.
  *
  * Tests read the base URL and tokens with `inject("baseUrl")` and `inject("tokens")`. Teardown stops
  * the server and everything it started, and removes the temp dir, whether the tests passed or not.
  */
-import { execFile } from "node:child_process";
-import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify, stripVTControlCharacters } from "node:util";
 import type { TestProject } from "vitest/node";
 import { type DevServer, startDevServer } from "../scripts/lib/dev-server.ts";
-import {
-  applyMigrations,
-  type D1Target,
-  executeSql,
-  PROJECT_ROOT,
-  QUIET_WRANGLER_ENV,
-} from "../scripts/lib/wrangler.ts";
+import { executeSql, PROJECT_ROOT } from "../scripts/lib/wrangler.ts";
+import { createThrowawayState } from "./throwaway-state.ts";
+import { createToken, revokeToken } from "./tokens.ts";
+
+const DEMO_DATA = join(PROJECT_ROOT, "scripts", "demo-data.sql");
 
 /** The tokens the suite works with, each minted by the token CLI. */
 export interface E2eTokens {
@@ -47,42 +41,6 @@ declare module "vitest" {
   }
 }
 
-const TOKEN_CLI = join(PROJECT_ROOT, "scripts", "token.ts");
-const DEMO_DATA = join(PROJECT_ROOT, "scripts", "demo-data.sql");
-const TOKEN_SHAPE = /^csl_[A-Za-z0-9_-]{43}$/;
-
-const execFileAsync = promisify(execFile);
-
-/** Runs the token CLI on the throwaway database and returns its standard output. */
-async function tokenCli(persistTo: string, args: string[]): Promise<string> {
-  const command = `node scripts/token.ts ${args.join(" ")} --persist-to ${persistTo}`;
-  try {
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      [TOKEN_CLI, ...args, "--persist-to", persistTo],
-      {
-        cwd: PROJECT_ROOT,
-        env: QUIET_WRANGLER_ENV,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    return stdout;
-  } catch (error) {
-    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} failed:\n${stripVTControlCharacters(`${stdout}${stderr}`).trim()}`);
-  }
-}
-
-/** Creates a token with the CLI and takes it from the last line of its output. */
-async function createToken(persistTo: string, name: string, options: string[]): Promise<string> {
-  const output = await tokenCli(persistTo, ["create", "--name", name, ...options]);
-  const token = output.trimEnd().split("\n").at(-1)?.trim() ?? "";
-  if (!TOKEN_SHAPE.test(token)) {
-    throw new Error(`token CLI: the last line of "create --name ${name}" is not a token:\n${output}`);
-  }
-  return token;
-}
-
 /** Mints the suite's tokens one by one through the token CLI, and revokes one of them. */
 async function mintTokens(persistTo: string): Promise<E2eTokens> {
   const tokens: E2eTokens = {
@@ -102,7 +60,7 @@ async function mintTokens(persistTo: string): Promise<E2eTokens> {
     ]),
     revoked: await createToken(persistTo, "e2e-revoked", ["--scopes", "clients:read,clients:write"]),
   };
-  await tokenCli(persistTo, ["revoke", "e2e-revoked"]);
+  await revokeToken(persistTo, "e2e-revoked");
   return tokens;
 }
 
@@ -118,42 +76,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
       `The end-to-end suite runs the TypeScript scripts on Node 22 (this is Node ${process.version}): run it with \`npm run test:e2e\`.`,
     );
   }
-  const workDir = await mkdtemp(join(tmpdir(), "csl-e2e-"));
-  const persistTo = join(workDir, "state");
+  const state = await createThrowawayState("csl-e2e-");
+  const { workDir, persistTo } = state;
   let server: DevServer | undefined;
-  // Last resort if Vitest is interrupted (Ctrl-C): the server is killed by dev-server.ts's own
-  // exit hook, which runs before this one; the temp dir must not be left behind either.
-  const removeOnExit = () => rmSync(workDir, { recursive: true, force: true });
-  process.once("exit", removeOnExit);
 
   const teardown = async () => {
-    process.off("exit", removeOnExit);
     const crashed = server?.exited === true;
     await server?.stop();
     if (crashed && server !== undefined) {
       console.error(`wrangler dev exited before the end of the tests. Its output:\n${server.output()}`);
     }
-    await rm(workDir, { recursive: true, force: true });
+    await state.remove();
   };
 
   try {
-    await mkdir(persistTo);
-    const target: D1Target = { remote: false, persistTo };
-    applyMigrations(target);
-    executeSql(target, await readFile(DEMO_DATA, "utf8"));
+    executeSql({ remote: false, persistTo }, await readFile(DEMO_DATA, "utf8"));
 
-    // The server starts while the CLI mints the tokens: `/health` touches no data, and the first
-    // request that opens the database is a test's, after both are done.
-    const [minted, started] = await Promise.allSettled([
-      mintTokens(persistTo),
-      startDevServer({ persistTo, logPath: join(workDir, "wrangler-dev.log") }),
-    ]);
-    if (started.status === "fulfilled") server = started.value;
-    if (minted.status === "rejected") throw minted.reason;
-    if (started.status === "rejected") throw started.reason;
-    const tokens = minted.value;
+    // The tokens first, then the server: the CLI's workerd and wrangler dev's, setting up the same
+    // local storage at once, may stop on SQLite's lock, and the CLI then hangs instead of failing.
+    const tokens = await mintTokens(persistTo);
+    server = await startDevServer({ persistTo, logPath: join(workDir, "wrangler-dev.log") });
 
-    project.provide("baseUrl", started.value.url);
+    project.provide("baseUrl", server.url);
     project.provide("tokens", tokens);
     return teardown;
   } catch (error) {

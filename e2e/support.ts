@@ -67,23 +67,37 @@ export function viewPath(chatId: string): string {
   return `/api/clients/view?chatId=${encodeURIComponent(chatId)}`;
 }
 
+/** What {@link request} sends: method, headers and body. */
+export interface RequestParts {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
 /**
- * Sends a request with `fetch` and reads the whole answer.
+ * Sends a request with `fetch` to the Worker under test and reads the whole answer.
  *
  * @param path - Path and query, sent exactly as given (already encoded).
  * @param init - Method, headers and body; 10 s at most.
  */
-export async function request(
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-) {
-  const response = await fetch(`${baseUrl()}${path}`, {
+export function request(path: string, init: RequestParts = {}): Promise<Answer> {
+  return requestAt(baseUrl(), path, init);
+}
+
+/**
+ * Sends a request with `fetch` to the Worker at `base` (one of several servers a test started)
+ * and reads the whole answer; rejects when no answer comes, as when the server is killed.
+ *
+ * @param base - Such as `http://127.0.0.1:41234`, without a trailing slash.
+ */
+export async function requestAt(base: string, path: string, init: RequestParts = {}): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
     ...init,
     redirect: "manual",
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: parse(text) } satisfies Answer;
+  return { status: response.status, headers: response.headers, text, json: parse(text) };
 }
 
 /** Encodes a string as UTF-8 bytes, keeping lone surrogates as the 3 bytes a careless encoder writes. */
