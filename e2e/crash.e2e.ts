@@ -15,13 +15,12 @@ import { createToken } from "./tokens.ts";
 
 const SEED = Number(process.env.CRASH_SEED ?? 13);
 const CONCURRENCY = 6;
-// Alias merges get a round of their own, where no conversation has a client: a merge today sets
-// every conversation's client to the merged one (its first UPDATE names no conversation), which
-// would show as other writes' rows changed. Mix them into owned rounds once that is fixed.
+// Rounds whose conversations have a client (merges then adopt or keep it, beside session
+// changes and client deletes), and one where none has: merges of conversations without a client.
 const ROUNDS: RoundPlan[] = [
-  { sessionChanges: 8, clientDeletes: 6, aliasMerges: 0, links: 6, conversationDeletes: 6, owned: true },
+  { sessionChanges: 8, clientDeletes: 6, aliasMerges: 6, links: 6, conversationDeletes: 6, owned: true },
   { sessionChanges: 0, clientDeletes: 0, aliasMerges: 14, links: 6, conversationDeletes: 6, owned: false },
-  { sessionChanges: 8, clientDeletes: 6, aliasMerges: 0, links: 6, conversationDeletes: 6, owned: true },
+  { sessionChanges: 6, clientDeletes: 6, aliasMerges: 8, links: 6, conversationDeletes: 6, owned: true },
 ];
 
 /** How a write of the stream ended: its status, no answer (the kill), or never sent. */

@@ -20,6 +20,9 @@ import {
 
 const BINDING = "DB";
 
+/** How long the local runtime may take to open the database before a command gives up. */
+const OPEN_TIMEOUT_MS = 60_000;
+
 export type Row = Record<string, unknown>;
 
 /** The local KV namespace of the lookup cache (binding `CACHE`), as far as the scripts use it. */
@@ -93,14 +96,32 @@ async function openLocal(target: D1Target): Promise<D1Connection> {
     // for this call, so that a `wrangler dev` started later by this process behaves as usual.
     const cfFetch = process.env.CLOUDFLARE_CF_FETCH_ENABLED;
     process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+    let timer: NodeJS.Timeout | undefined;
+    // The local runtime never comes up when another process holds the database's lock while it
+    // starts (a `wrangler dev` setting up the same state): say so rather than wait forever.
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `the local D1 in ${persistPath} did not open within ${OPEN_TIMEOUT_MS / 1000} s: another wrangler process may be setting it up; try again`,
+            ),
+          ),
+        OPEN_TIMEOUT_MS,
+      );
+    });
     try {
-      return await wrangler.getPlatformProxy<Record<typeof BINDING, LocalD1> & { CACHE?: LocalKv }>({
+      const proxy = wrangler.getPlatformProxy<Record<typeof BINDING, LocalD1> & { CACHE?: LocalKv }>({
         configPath: CONFIG_PATH,
         environment: target.env,
         persist: { path: persistPath },
         remoteBindings: false,
       });
+      // Should it come up after all, it must not keep the process alive.
+      stuck.catch(() => proxy.then((late) => late.dispose()).catch(() => {}));
+      return await Promise.race([proxy, stuck]);
     } finally {
+      clearTimeout(timer);
       if (cfFetch === undefined) delete process.env.CLOUDFLARE_CF_FETCH_ENABLED;
     }
   };

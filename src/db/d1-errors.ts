@@ -14,9 +14,15 @@ const TRANSIENT_D1_ERRORS = [
 /**
  * A database too busy to run the query: D1's overload errors ("D1 DB is overloaded. Requests
  * queued for too long." / "Too many requests queued."), and SQLite's lock (two local
- * processes on one file). The query did not run, so even a non-idempotent one may run again.
+ * processes on one file), which the local D1 also reports as a failed commit token, having
+ * rolled the batch back. The query did not run, so even a non-idempotent one may run again.
  */
-const BUSY_D1_ERRORS = ["D1 DB is overloaded", "database is locked", "SQLITE_BUSY"];
+const BUSY_D1_ERRORS = [
+  "D1 DB is overloaded",
+  "database is locked",
+  "SQLITE_BUSY",
+  "Failed to get session commit token",
+];
 
 function* messagesOf(error: unknown): Generator<string> {
   let current: unknown = error;

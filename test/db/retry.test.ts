@@ -100,11 +100,29 @@ describe("retries of transient D1 errors", () => {
     "D1_ERROR: D1 DB is overloaded. Requests queued for too long.",
     "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
     "D1_ERROR: database is locked: SQLITE_BUSY",
+    // The local D1, when another process holds SQLite's lock as it takes the commit token.
+    "D1_ERROR: Failed to get session commit token: internal error; reference = oi50cfuna7u7qt02drrvs1ks",
   ])("retries a lookup when the database answers %j, and answers", async (message) => {
     const { chatId, record } = await seedLinkedChat();
     watchD1({ table: "chat_ids", times: 1, behaviour: () => Promise.reject(new Error(message)) });
     const { result: response } = await captureLogs(() => lookup(chatId, token));
     expect(await response.json()).toEqual({ success: true, record });
+  });
+
+  it("answers 503 with Retry-After, not 500, when the local D1 cannot take its commit token", async () => {
+    const { chatId } = await seedLinkedChat();
+    watchD1({
+      table: "chat_ids",
+      behaviour: () =>
+        Promise.reject(
+          new Error("D1_ERROR: Failed to get session commit token: internal error; reference = x"),
+        ),
+    });
+    const { result: response } = await captureLogs(() =>
+      lookup(chatId, token, { "Cache-Control": "no-cache" }),
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("1");
   });
 
   it("answers 503 with Retry-After, not 500, when the database stays busy", async () => {
