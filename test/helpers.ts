@@ -28,6 +28,11 @@ export function uniqueChatId(): string {
   return `9${digits}@c.us`;
 }
 
+/** A fresh LID (`N@lid`): digits of its own, unrelated to any phone number's. */
+export function uniqueLid(): string {
+  return uniqueChatId().replace("@c.us", "1@lid");
+}
+
 export async function seedClient(fields: { id?: string; sessionId?: string } = {}) {
   const client = { id: fields.id ?? uniqueId("client"), sessionId: fields.sessionId ?? uniqueId("session") };
   await openPrimarySession(env.DB).db.insert(clients).values(client);

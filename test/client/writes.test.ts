@@ -4,7 +4,15 @@
  */
 import { createClient } from "chat-session-lookup-client";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE_URL, seedClient, seedLinkedChat, seedToken, uniqueChatId, uniqueId } from "../helpers";
+import {
+  BASE_URL,
+  seedClient,
+  seedLinkedChat,
+  seedToken,
+  uniqueChatId,
+  uniqueId,
+  uniqueLid,
+} from "../helpers";
 import { failure, workerFetch } from "../support/client-fetch";
 
 let token: string;
@@ -101,7 +109,7 @@ describe("conversations", () => {
 describe("addAlias and removeAlias", () => {
   it("keeps a person's ids: the LID finds the client until the alias is removed", async () => {
     const { chatId, record } = await seedLinkedChat();
-    const lid = uniqueChatId().replace("@c.us", "5@lid");
+    const lid = uniqueLid();
     expect(await client().addAlias(chatId, lid)).toEqual({
       ok: true,
       chatId,

@@ -11,6 +11,7 @@ import {
   seedLinkedChat,
   seedToken,
   uniqueChatId,
+  uniqueLid,
   useWorker,
   write,
 } from "../helpers";
@@ -21,11 +22,6 @@ beforeAll(async () => {
   writer = await seedToken({ scopes: ["clients:read", "clients:write"] });
   reader = await seedToken({ scopes: ["clients:read"] });
 });
-
-/** A fresh LID: digits unrelated to any phone number, `@lid`. */
-function uniqueLid(): string {
-  return uniqueChatId().replace("@c.us", "7@lid");
-}
 
 const putAlias = (chatId: string, alias: string) =>
   write("PUT", `/api/conversations/${chatId}/aliases/${alias}`, writer);

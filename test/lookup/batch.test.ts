@@ -9,6 +9,7 @@ import {
   seedToken,
   tierOf,
   uniqueChatId,
+  uniqueLid,
   watchD1,
   write,
 } from "../helpers";
@@ -48,7 +49,6 @@ async function alone(item: Item): Promise<unknown> {
   return body.record === undefined ? { error: body.error } : { record: body.record };
 }
 
-const uniqueLid = () => uniqueChatId().replace("@c.us", "1@lid");
 const idReads = (statements: string[]) => statements.filter((sql) => sql.includes('"chat_ids"'));
 
 describe("POST /api/clients/view/batch", () => {

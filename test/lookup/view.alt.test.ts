@@ -8,6 +8,7 @@ import {
   seedToken,
   tierOf,
   uniqueChatId,
+  uniqueLid,
   useWorker,
   watchD1,
   write,
@@ -19,8 +20,6 @@ beforeAll(async () => {
   token = await seedToken();
   writer = await seedToken({ scopes: ["clients:write"] });
 });
-
-const uniqueLid = () => uniqueChatId().replace("@c.us", "3@lid");
 
 function lookupWithAlt(chatId: string, alt: string, as = token) {
   return request(`/api/clients/view?chatId=${encodeURIComponent(chatId)}&alt=${encodeURIComponent(alt)}`, {
