@@ -2,7 +2,8 @@
  * Routers whose routes validate through the one hook, so that every 400 has the contract's shape.
  *
  * A route is declared once, as an OpenAPI route definition with zod schemas (`defineRoute`), and
- * mounted with `router.openapi(route, handler)`. The Worker only validates with those schemas:
+ * mounted with `router.openapi(route, handler)`, its request schemas in getters, built by the route's
+ * first request. The Worker only validates with those schemas:
  * the OpenAPI document is built from the same definitions ahead of time (src/openapi-document.ts),
  * which keeps the document generator and zod's locales and JSON Schema code out of every cold start.
  */
@@ -19,6 +20,7 @@ import { mergePath } from "hono/utils/url";
 import type { ZodType } from "zod";
 import type { $ZodError } from "zod/v4/core";
 import { ApiError, ErrorMessage } from "./errors";
+import { lazy } from "./lib/lazy";
 import { requireJsonBody } from "./middleware/json-body";
 import type { AppEnv } from "./request-context";
 
@@ -73,16 +75,32 @@ function isZodSchema(value: unknown): value is ZodType {
   return typeof value === "object" && value !== null && "safeParseAsync" in value;
 }
 
+/**
+ * A validator whose schema is read, and so built, by the route's first request: a cold start
+ * builds no schema, and one that serves only lookups never builds the writes'.
+ */
+function validatorOf(target: "query" | "param" | "json", schemaOf: () => unknown): H {
+  const validator = lazy(() => {
+    const schema = schemaOf();
+    if (!isZodSchema(schema)) throw new Error(`the route's ${target} schema is not a zod schema`);
+    return zValidator(target, schema, validationHook);
+  });
+  return (c, next) => validator()(c, next);
+}
+
 /** The validators of a route's query, path parameters and JSON body, in that order. */
 function validatorsOf(route: RouteConfig): H[] {
   const validators: H[] = [];
-  const { query, params, body } = route.request ?? {};
-  if (query !== undefined) validators.push(zValidator("query", query, validationHook));
-  if (params !== undefined) validators.push(zValidator("param", params, validationHook));
-  const media = body?.content["application/json"];
-  const json = media !== undefined && "schema" in media ? media.schema : undefined;
-  if (isZodSchema(json)) {
-    validators.push(requireJsonBody, zValidator("json", json, validationHook));
+  // `in`, never a read: the definitions build their schemas in getters.
+  const request = route.request ?? {};
+  if ("query" in request) validators.push(validatorOf("query", () => request.query));
+  if ("params" in request) validators.push(validatorOf("param", () => request.params));
+  const media = request.body?.content["application/json"];
+  if (media !== undefined && "schema" in media) {
+    validators.push(
+      requireJsonBody,
+      validatorOf("json", () => media.schema),
+    );
   }
   return validators;
 }

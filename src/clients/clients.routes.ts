@@ -31,12 +31,16 @@ const putClientRoute = defineRoute({
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken, writeBodyLimit] as const,
   request: {
-    params: clientIdParamsSchema,
+    get params() {
+      return clientIdParamsSchema();
+    },
     body: {
       required: true,
       content: {
         "application/json": {
-          schema: putClientBodySchema,
+          get schema() {
+            return putClientBodySchema();
+          },
           example: { session_id: "xyz789", name: "Acme", phone: "+15550100" },
         },
       },
@@ -67,7 +71,11 @@ const deleteClientRoute = defineRoute({
   description: 'Its conversations stay, unlinked: their lookups answer "Client not found" at once.',
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:write"), limitPerToken] as const,
-  request: { params: clientIdParamsSchema },
+  request: {
+    get params() {
+      return clientIdParamsSchema();
+    },
+  },
   responses: {
     200: jsonResponse("The client is deleted.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
     400: errorResponse("The id is not valid.", [ErrorMessage.clientIdInvalid]),

@@ -41,7 +41,11 @@ const getConversationRoute = defineRoute({
   method: "get",
   path: "/{chatId}",
   summary: "Read a conversation, by any of its ids",
-  request: { params: chatIdParamsSchema },
+  request: {
+    get params() {
+      return chatIdParamsSchema();
+    },
+  },
   responses: {
     200: jsonResponse(
       "The conversation, with its client and every other id.",
@@ -66,11 +70,18 @@ const putConversationRoute = defineRoute({
     "Links the conversation that has this id (its chat id or an alias); creates it under the canonical id if " +
     "no conversation has it. Every id of the conversation answers the new link at once in this location.",
   request: {
-    params: chatIdParamsSchema,
+    get params() {
+      return chatIdParamsSchema();
+    },
     body: {
       required: true,
       content: {
-        "application/json": { schema: putConversationBodySchema, example: { client_id: "abc123" } },
+        "application/json": {
+          get schema() {
+            return putConversationBodySchema();
+          },
+          example: { client_id: "abc123" },
+        },
       },
     },
   },
@@ -100,7 +111,11 @@ const deleteConversationRoute = defineRoute({
   path: "/{chatId}",
   summary: "Delete a conversation, by any of its ids",
   description: 'Every id of the conversation answers "Conversation not found" at once in this location.',
-  request: { params: chatIdParamsSchema },
+  request: {
+    get params() {
+      return chatIdParamsSchema();
+    },
+  },
   responses: {
     200: jsonResponse(
       "The conversation is deleted.",
@@ -127,7 +142,11 @@ const putAliasRoute = defineRoute({
     "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
     "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
     "this location.",
-  request: { params: aliasParamsSchema },
+  request: {
+    get params() {
+      return aliasParamsSchema();
+    },
+  },
   responses: {
     200: jsonResponse(
       "The conversation, with the alias among its ids.",
@@ -158,7 +177,11 @@ const deleteAliasRoute = defineRoute({
   description:
     'The alias answers "Conversation not found" at once in this location. A conversation\'s own chat id is not ' +
     "an alias: delete the conversation instead.",
-  request: { params: aliasParamsSchema },
+  request: {
+    get params() {
+      return aliasParamsSchema();
+    },
+  },
   responses: {
     200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
     400: errorResponse("The chat id or the alias is not valid.", [

@@ -3,43 +3,49 @@ import { aliasSchema, CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id
 import { clientIdSchema } from "../domain/client";
 import { lazy } from "../lib/lazy";
 
-const chatIdParam = chatIdSchema.meta({
-  param: {
-    description:
-      "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net` and " +
-      "`N:12@s.whatsapp.net` are `N@c.us`). A new conversation is stored under the canonical form.",
-  },
-  example: "123456789@c.us",
-  type: "string",
-  maxLength: CHAT_ID_MAX_LENGTH,
-});
-
-/** The `{chatId}` path parameter of the conversation routes, canonicalised. */
-export const chatIdParamsSchema = z.object({ chatId: chatIdParam });
-
-/** The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised. */
-export const aliasParamsSchema = z.object({
-  chatId: chatIdParam,
-  alias: aliasSchema.meta({
+const chatIdParam = lazy(() =>
+  chatIdSchema().meta({
     param: {
       description:
-        "Another id of the same person: a phone-number id (`N@c.us`, `N@s.whatsapp.net`) or a LID (`N@lid`).",
+        "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net` and " +
+        "`N:12@s.whatsapp.net` are `N@c.us`). A new conversation is stored under the canonical form.",
     },
-    example: "987654321098765@lid",
+    example: "123456789@c.us",
     type: "string",
     maxLength: CHAT_ID_MAX_LENGTH,
   }),
-});
+);
+
+/** The `{chatId}` path parameter of the conversation routes, canonicalised. */
+export const chatIdParamsSchema = lazy(() => z.object({ chatId: chatIdParam() }));
+
+/** The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised. */
+export const aliasParamsSchema = lazy(() =>
+  z.object({
+    chatId: chatIdParam(),
+    alias: aliasSchema().meta({
+      param: {
+        description:
+          "Another id of the same person: a phone-number id (`N@c.us`, `N@s.whatsapp.net`) or a LID (`N@lid`).",
+      },
+      example: "987654321098765@lid",
+      type: "string",
+      maxLength: CHAT_ID_MAX_LENGTH,
+    }),
+  }),
+);
 
 /** The body of `PUT /api/conversations/{chatId}`: unknown fields are refused. */
-export const putConversationBodySchema = z
-  .strictObject({
-    client_id: clientIdSchema.nullable().meta({
-      description: "The client this chat belongs to, or `null` to unlink it.",
-      example: "abc123",
-    }),
-  })
-  .meta({ id: "PutConversationBody" });
+export const putConversationBodySchema = lazy(() =>
+  z
+    .strictObject({
+      client_id: clientIdSchema().nullable().meta({
+        description: "The client this chat belongs to, or `null` to unlink it.",
+        example: "abc123",
+      }),
+    })
+    .meta({ id: "PutConversationBody" }),
+);
 
 /** The 200 body of the conversation routes that answer a conversation. Only the OpenAPI document builds it. */
 export const conversationResponseSchema = lazy(() => {

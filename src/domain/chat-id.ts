@@ -8,6 +8,7 @@
  */
 import * as z from "zod";
 import { ErrorMessage } from "../errors";
+import { lazy } from "../lib/lazy";
 
 /** The longest chat id accepted, in UTF-16 code units (the contract's "128 characters"). */
 export const CHAT_ID_MAX_LENGTH = 128;
@@ -54,18 +55,22 @@ export function parseChatId(raw: unknown): ChatIdResult {
 
 /**
  * A chat id field: validated with {@link parseChatId} and transformed to its canonical form.
- * Every failure carries the contract's message, which the validation hook answers as is.
+ * Every failure carries the contract's message, which the validation hook answers as is. Built on
+ * first use, as every schema here: a cold start builds none of them.
  */
-export const chatIdSchema = z
-  .string({
-    error: (issue) => (issue.input === undefined ? ErrorMessage.chatIdRequired : ErrorMessage.chatIdInvalid),
-  })
-  .transform((raw, context) => {
-    const result = parseChatId(raw);
-    if (result.ok) return result.chatId;
-    context.addIssue({ code: "custom", message: result.error, input: raw });
-    return z.NEVER;
-  });
+export const chatIdSchema = lazy(() =>
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? ErrorMessage.chatIdRequired : ErrorMessage.chatIdInvalid,
+    })
+    .transform((raw, context) => {
+      const result = parseChatId(raw);
+      if (result.ok) return result.chatId;
+      context.addIssue({ code: "custom", message: result.error, input: raw });
+      return z.NEVER;
+    }),
+);
 
 /**
  * An optional second chat id (`alt`: the other id of the same person): `chatId`'s rules, but
@@ -80,23 +85,27 @@ export function parseOtherChatId(
 }
 
 /** The `alt` field: validated with {@link parseOtherChatId}, canonical or `undefined`. */
-export const otherChatIdSchema = z
-  .string({ error: ErrorMessage.chatIdInvalid })
-  .optional()
-  .transform((raw, context) => {
-    const result = parseOtherChatId(raw);
-    if (result.ok) return result.chatId;
-    context.addIssue({ code: "custom", message: result.error, input: raw });
-    return z.NEVER;
-  });
+export const otherChatIdSchema = lazy(() =>
+  z
+    .string({ error: ErrorMessage.chatIdInvalid })
+    .optional()
+    .transform((raw, context) => {
+      const result = parseOtherChatId(raw);
+      if (result.ok) return result.chatId;
+      context.addIssue({ code: "custom", message: result.error, input: raw });
+      return z.NEVER;
+    }),
+);
 
 // A person's canonical ids: a phone-number id or a LID, never a group, broadcast or newsletter.
 const PERSON_ID = /^\d+@(c\.us|lid)$/;
 
 /** An alias: a person's id in any spelling, transformed to its canonical form. */
-export const aliasSchema = z.string({ error: ErrorMessage.aliasInvalid }).transform((raw, context) => {
-  const result = parseChatId(raw);
-  if (result.ok && PERSON_ID.test(result.chatId)) return result.chatId;
-  context.addIssue({ code: "custom", message: ErrorMessage.aliasInvalid, input: raw });
-  return z.NEVER;
-});
+export const aliasSchema = lazy(() =>
+  z.string({ error: ErrorMessage.aliasInvalid }).transform((raw, context) => {
+    const result = parseChatId(raw);
+    if (result.ok && PERSON_ID.test(result.chatId)) return result.chatId;
+    context.addIssue({ code: "custom", message: ErrorMessage.aliasInvalid, input: raw });
+    return z.NEVER;
+  }),
+);

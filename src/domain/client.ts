@@ -10,10 +10,12 @@ import { lazy } from "../lib/lazy";
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
 /** A client id: 1 to 128 URL-safe characters. */
-export const clientIdSchema = z
-  .string({ error: ErrorMessage.clientIdInvalid })
-  .max(128, { error: ErrorMessage.clientIdInvalid })
-  .regex(IDENTIFIER, { error: ErrorMessage.clientIdInvalid });
+export const clientIdSchema = lazy(() =>
+  z
+    .string({ error: ErrorMessage.clientIdInvalid })
+    .max(128, { error: ErrorMessage.clientIdInvalid })
+    .regex(IDENTIFIER, { error: ErrorMessage.clientIdInvalid }),
+);
 
 /** A lookup's record: exactly `id` and `session_id`. Only the OpenAPI document builds it. */
 const clientSessionSchema = lazy(() =>

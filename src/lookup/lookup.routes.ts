@@ -34,7 +34,11 @@ const viewClientRoute = defineRoute({
     "`x-d1-bookmark` to read your own write from any replica.",
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:read"), limitPerToken] as const,
-  request: { query: viewClientQuerySchema },
+  request: {
+    get query() {
+      return viewClientQuerySchema();
+    },
+  },
   responses: {
     200: jsonResponse(
       "The chat's client and the session that serves it.",
@@ -73,7 +77,9 @@ const batchRoute = defineRoute({
       required: true,
       content: {
         "application/json": {
-          schema: batchBodySchema,
+          get schema() {
+            return batchBodySchema();
+          },
           example: {
             lookups: [
               { chatId: "123456789@c.us" },

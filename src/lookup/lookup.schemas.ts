@@ -11,58 +11,63 @@ import { lazy } from "../lib/lazy";
 import type { BatchItem } from "./lookup.service";
 
 /** The query of `GET /api/clients/view`. */
-export const viewClientQuerySchema = z.object({
-  chatId: chatIdSchema.meta({
-    param: {
-      description:
-        "The WhatsApp chat id (`user@server`). `N@s.whatsapp.net` and `N@c.us` name the same chat, and so do ids with a `:device` part.",
-    },
-    example: "123456789@c.us",
-    type: "string",
-    maxLength: CHAT_ID_MAX_LENGTH,
+export const viewClientQuerySchema = lazy(() =>
+  z.object({
+    chatId: chatIdSchema().meta({
+      param: {
+        description:
+          "The WhatsApp chat id (`user@server`). `N@s.whatsapp.net` and `N@c.us` name the same chat, and so do ids with a `:device` part.",
+      },
+      example: "123456789@c.us",
+      type: "string",
+      maxLength: CHAT_ID_MAX_LENGTH,
+    }),
+    alt: otherChatIdSchema().meta({
+      param: {
+        description:
+          "The other id of the same person, when the message carried one (Baileys `key.remoteJidAlt`, Evolution " +
+          "API `remoteJidAlt`): a LID for a phone-number `chatId`, or the other way round. The first of `chatId`, " +
+          "`alt` whose conversation has a client answers. Empty means none.",
+      },
+      example: "987654321098765@lid",
+      type: "string",
+      maxLength: CHAT_ID_MAX_LENGTH,
+    }),
   }),
-  alt: otherChatIdSchema.meta({
-    param: {
-      description:
-        "The other id of the same person, when the message carried one (Baileys `key.remoteJidAlt`, Evolution " +
-        "API `remoteJidAlt`): a LID for a phone-number `chatId`, or the other way round. The first of `chatId`, " +
-        "`alt` whose conversation has a client answers. Empty means none.",
-    },
-    example: "987654321098765@lid",
-    type: "string",
-    maxLength: CHAT_ID_MAX_LENGTH,
-  }),
-});
+);
 
 /** The most lookups one batch may carry. */
 export const MAX_BATCH_ITEMS = 100;
 
-const batchItemSchema = z
-  .strictObject({
-    chatId: z
-      .string()
-      .nullable()
-      .optional()
-      .meta({ description: "As `chatId` of the single lookup.", example: "123456789@c.us" }),
-    alt: z
-      .string()
-      .nullable()
-      .optional()
-      .meta({ description: "As `alt` of the single lookup.", example: "987654321098765@lid" }),
-  })
-  // Each item is checked as the single lookup checks its query: its 400 becomes its answer.
-  .transform((item): BatchItem => {
-    const chat = parseChatId(item.chatId ?? undefined);
-    if (!chat.ok) return { error: chat.error };
-    const alt = parseOtherChatId(item.alt);
-    if (!alt.ok) return { error: alt.error };
-    return { query: { chatId: chat.chatId, alt: alt.chatId } };
-  });
+const batchItemSchema = () =>
+  z
+    .strictObject({
+      chatId: z
+        .string()
+        .nullable()
+        .optional()
+        .meta({ description: "As `chatId` of the single lookup.", example: "123456789@c.us" }),
+      alt: z
+        .string()
+        .nullable()
+        .optional()
+        .meta({ description: "As `alt` of the single lookup.", example: "987654321098765@lid" }),
+    })
+    // Each item is checked as the single lookup checks its query: its 400 becomes its answer.
+    .transform((item): BatchItem => {
+      const chat = parseChatId(item.chatId ?? undefined);
+      if (!chat.ok) return { error: chat.error };
+      const alt = parseOtherChatId(item.alt);
+      if (!alt.ok) return { error: alt.error };
+      return { query: { chatId: chat.chatId, alt: alt.chatId } };
+    });
 
 /** The body of `POST /api/clients/view/batch`: 1 to 100 lookups. */
-export const batchBodySchema = z
-  .strictObject({ lookups: z.array(batchItemSchema).min(1).max(MAX_BATCH_ITEMS) })
-  .meta({ id: "BatchLookupBody" });
+export const batchBodySchema = lazy(() =>
+  z
+    .strictObject({ lookups: z.array(batchItemSchema()).min(1).max(MAX_BATCH_ITEMS) })
+    .meta({ id: "BatchLookupBody" }),
+);
 
 /** The 200 body of the batch lookup: one result per lookup, in order. Only the OpenAPI document builds it. */
 export const batchResponseSchema = lazy(() => {

@@ -64,7 +64,7 @@ export interface ImportPlan {
   summary: ImportSummary;
 }
 
-const isPersonId = (id: string) => aliasSchema.safeParse(id).success;
+const isPersonId = (id: string) => aliasSchema().safeParse(id).success;
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**

@@ -80,7 +80,7 @@ function checkClientId(value: unknown, present: boolean, reasons: string[]): str
     reasons.push(`client_id must be a string or null, not ${show(value)}`);
     return undefined;
   }
-  if (clientIdSchema.safeParse(value).success) return value;
+  if (clientIdSchema().safeParse(value).success) return value;
   reasons.push(
     `client_id ${show(value)} is not a client id: 1-128 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit`,
   );
@@ -130,7 +130,7 @@ function checkAliases(value: unknown, reasons: string[]): readonly string[] {
       reasons.push(`aliases must hold strings, not ${show(alias)}`);
       continue;
     }
-    const result = aliasSchema.safeParse(alias);
+    const result = aliasSchema().safeParse(alias);
     if (result.success) aliases.add(result.data);
     else reasons.push(`alias ${show(alias)} is not a person's id (N@c.us, N@s.whatsapp.net or N@lid)`);
   }
