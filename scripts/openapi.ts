@@ -1,5 +1,5 @@
 /**
- * `npm run openapi`: writes src/openapi.generated.json, the OpenAPI document `/openapi.json`
+ * `npm run openapi`: writes public/openapi.json, the OpenAPI document `/openapi.json`
  * serves, from the routes' own definitions and zod schemas (src/openapi-document.ts). Run it
  * after changing a route or a schema; test/openapi.test.ts fails while the file is out of date.
  * `npm run openapi -- --check` only reports whether it is.
@@ -7,10 +7,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { build, type Plugin } from "esbuild";
+import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const TARGET = fileURLToPath(new URL("../src/openapi.generated.json", import.meta.url));
+const TARGET = fileURLToPath(new URL("../public/openapi.json", import.meta.url));
 
 // The routes are TypeScript with bundler-style imports: bundle them for Node, as the Worker is.
 const ENTRY = `
@@ -19,22 +19,7 @@ import { buildOpenApiDocument } from "./src/openapi-document";
 export const document = buildOpenApiDocument(createWorker().documentedRoutes);
 `;
 
-// The Worker imports the document it serves; building a new one must not need the old one.
-const withoutServedDocument: Plugin = {
-  name: "without-served-document",
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /openapi\.generated\.json$/ }, (args) => ({
-      path: args.path,
-      namespace: "served-document",
-    }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: "served-document" }, () => ({
-      contents: "{}",
-      loader: "json",
-    }));
-  },
-};
-
-/** The document as src/openapi.generated.json holds it. */
+/** The document as public/openapi.json holds it. */
 export async function generateOpenApiJson(): Promise<string> {
   const result = await build({
     stdin: { contents: ENTRY, resolveDir: ROOT, loader: "ts", sourcefile: "openapi-entry.ts" },
@@ -43,7 +28,6 @@ export async function generateOpenApiJson(): Promise<string> {
     format: "esm",
     write: false,
     logLevel: "warning",
-    plugins: [withoutServedDocument],
   });
   const code = result.outputFiles[0]?.text ?? "";
   const module = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as {
@@ -63,14 +47,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   if (values.check) {
     if (current !== generated) {
-      console.error("src/openapi.generated.json is out of date: run `npm run openapi`.");
+      console.error("public/openapi.json is out of date: run `npm run openapi`.");
       process.exit(1);
     }
-    console.log("src/openapi.generated.json is up to date.");
+    console.log("public/openapi.json is up to date.");
   } else if (current === generated) {
-    console.log("src/openapi.generated.json is up to date.");
+    console.log("public/openapi.json is up to date.");
   } else {
     writeFileSync(TARGET, generated);
-    console.log("Wrote src/openapi.generated.json.");
+    console.log("Wrote public/openapi.json.");
   }
 }
