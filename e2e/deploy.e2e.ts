@@ -51,7 +51,9 @@ describe("npm run deploy with placeholder ids", () => {
     timeout: 60_000,
   }, async () => {
     const result = await runScript("deploy.ts", ["--env", "production", "--dry-run"], { env });
-    expect(result.code, result.stderr).toBe(0);
+    // The build passed, but a deploy would stop: a CI step can use the dry run as a check.
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain("a deploy would stop at the placeholder ids above");
     expect(result.stdout).toContain("Dry run: nothing remote is read or changed.");
     expect(result.stdout).toContain("npx wrangler d1 migrations apply DB --remote --env production");
     const migrations = readdirSync(join(ROOT, "migrations")).filter((name) => name.endsWith(".sql"));

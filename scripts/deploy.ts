@@ -21,7 +21,8 @@ import {
 const USAGE = `Usage: npm run deploy [-- --env staging|production] [--dry-run] [wrangler deploy options]
 
   --env ENV   the wrangler environment to deploy (its own D1 database, KV namespace and name)
-  --dry-run   call nothing remote: say what a deploy would do, and build the Worker offline
+  --dry-run   call nothing remote: say what a deploy would do, and build the Worker offline;
+              exit code 1 when a deploy would stop (placeholder ids) or the build fails
   -h, --help  print this help
 
 A deploy applies the pending D1 migrations (wrangler d1 migrations apply DB --remote), then runs
@@ -140,12 +141,16 @@ async function main(): Promise<number> {
   }
   const envArgs = options.env ? ["--env", options.env] : [];
 
+  const placeholders = placeholderIds(config, options.env);
   if (options.dryRun) {
     console.log(plan(config, options));
-    return run(["deploy", "--dry-run", ...envArgs, ...options.rest]);
+    const built = await run(["deploy", "--dry-run", ...envArgs, ...options.rest]);
+    if (built !== 0 || placeholders.length === 0) return built;
+    // So that a CI step can use the dry run as a check: a deploy would not go through.
+    console.error("Dry run: the Worker builds, but a deploy would stop at the placeholder ids above.");
+    return 1;
   }
 
-  const placeholders = placeholderIds(config, options.env);
   if (placeholders.length > 0) {
     const again = `npm run deploy${options.env ? ` -- --env ${options.env}` : ""}`;
     console.error(

@@ -3,6 +3,8 @@
  * local token with both scopes) and serves the Worker with `wrangler dev` on http://127.0.0.1:8787.
  * Arguments are passed to `wrangler dev` (`npm run dev -- --port 8788`).
  */
+import { createServer } from "node:net";
+import { localStateDir } from "./lib/d1.ts";
 import { LOCAL_TOKEN_NAME, prepareLocalState } from "./lib/local-state.ts";
 import { spawnWrangler } from "./lib/wrangler.ts";
 
@@ -16,8 +18,28 @@ function optionValue(args: string[], ...names: string[]): string | undefined {
   return undefined;
 }
 
+/** Whether something already listens on `ip`:`port` (then `wrangler dev` would fail, after the setup). */
+function portInUse(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EADDRINUSE" ? resolve(true) : reject(error),
+    );
+    probe.listen(port, ip, () => probe.close(() => resolve(false)));
+  });
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  const ip = optionValue(args, "--ip") ?? "127.0.0.1";
+  const port = optionValue(args, "--port") ?? "8787";
+  if (await portInUse(ip, Number(port))) {
+    console.error(
+      `Port ${port} on ${ip} is in use (another npm start?). Stop it, or serve on another port: npm start -- --port ${Number(port) + 1}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
   // The data goes where `wrangler dev` will read it: its default local state, or --persist-to,
   // with the bindings of the environment it will serve.
   const state = await prepareLocalState({
@@ -25,13 +47,15 @@ async function main() {
     env: optionValue(args, "--env", "-e"),
   });
 
-  const ip = optionValue(args, "--ip") ?? "127.0.0.1";
-  const port = optionValue(args, "--port") ?? "8787";
   const defaults = [
     ...(optionValue(args, "--ip") === undefined ? ["--ip", ip] : []),
     ...(optionValue(args, "--port") === undefined ? ["--port", port] : []),
   ];
-  console.log(`Local D1 ready: ${state.migrated ? "migrations applied, " : ""}demo data loaded.
+  const stateDir = localStateDir(optionValue(args, "--persist-to"));
+  const data = state.migrated
+    ? "migrations applied, demo data loaded"
+    : `demo data checked (what you changed stays; to start over, stop and delete ${stateDir})`;
+  console.log(`Local D1 ready: ${data}.
 Local token "${LOCAL_TOKEN_NAME}" (clients:read, clients:write), ${state.minted ? "new" : "the same as last time"}; it stays until you revoke it (npm run token -- revoke ${LOCAL_TOKEN_NAME}):
 
   ${state.token}

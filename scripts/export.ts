@@ -34,7 +34,13 @@ function parse(args: string[]): cli.Parsed<ExportCommand> {
   if (line.positionals.length > 0) throw new cli.UsageError(`unexpected argument "${line.positionals[0]}"`);
   const { out } = line.values;
   if (out !== undefined && out.trim() === "") throw new cli.UsageError("--out needs a file name");
-  return { kind: "run", command: { target: cli.targetOf(line.values, line.flags.has("remote")), out } };
+  return {
+    kind: "run",
+    command: {
+      target: cli.targetOf(line.values, line.flags.has("remote")),
+      out: out === undefined ? undefined : cli.callerPath(out, "export"),
+    },
+  };
 }
 
 async function run({ target, out }: ExportCommand) {

@@ -34,8 +34,9 @@ Exit codes: 0 done, 1 the file has problems or the import failed, 2 the command 
 function parse(args: string[]): cli.Parsed<ImportOptions> {
   const line = cli.splitArguments(args, { values: cli.TARGET_VALUES, flags: ["remote", "dry-run", "quiet"] });
   if (line.flags.has("help")) return { kind: "help" };
-  const [file, ...extra] = line.positionals;
-  if (file === undefined) throw new cli.UsageError("no FILE given: npm run import -- FILE");
+  const [typed, ...extra] = line.positionals;
+  if (typed === undefined) throw new cli.UsageError("no FILE given: npm run import -- FILE");
+  const file = cli.callerPath(typed, "import");
   if (extra.length > 0) throw new cli.UsageError(`unexpected argument "${extra[0]}": one FILE at a time`);
   const target = cli.targetOf(line.values, line.flags.has("remote"));
   const stats = statSync(file, { throwIfNoEntry: false });

@@ -3,6 +3,7 @@
  * opened, the database options (`--remote`, `--env`, `--persist-to`), and the exit codes: 0 done,
  * 1 the command ran and failed, 2 the command line is wrong (nothing was done).
  */
+import { resolve } from "node:path";
 import type { D1Target } from "./wrangler.ts";
 
 /** The command line is wrong: exit 2, with the usage. */
@@ -70,6 +71,15 @@ export function splitArguments<V extends string, F extends string>(
     line.values[name] = value;
   }
   return line;
+}
+
+/**
+ * A path as the caller typed it, from where they typed it: `npm run SCRIPT` runs the script in the
+ * project's folder, and tells where it was called from in `INIT_CWD`.
+ */
+export function callerPath(path: string, script: string): string {
+  const calledFrom = process.env.npm_lifecycle_event === script ? process.env.INIT_CWD : undefined;
+  return resolve(calledFrom ?? process.cwd(), path);
 }
 
 /** The database a command line names: `--remote`, `--env ENV`, `--persist-to DIR`. */

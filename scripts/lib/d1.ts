@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { withStateLock } from "./state-lock.ts";
 import { applyMigrations, type D1Target, executeSqlBatch } from "./wrangler.ts";
 import {
   CONFIG_PATH,
@@ -125,17 +126,19 @@ async function openLocal(target: D1Target): Promise<D1Connection> {
       if (cfFetch === undefined) delete process.env.CLOUDFLARE_CF_FETCH_ENABLED;
     }
   };
-  // No local D1 at all yet: every migration is pending, no need to open it to ask.
-  let migrated = !existsSync(join(persistPath, "d1"));
-  if (migrated) applyMigrations(target);
-  let proxy = await open();
-  if (!migrated && (await hasPendingMigrations(proxy.env[BINDING], database))) {
+  const { proxy, migrated } = await withStateLock(localStateDir(target.persistTo), async () => {
+    // No local D1 at all yet: every migration is pending, no need to open it to ask.
+    const fresh = !existsSync(join(persistPath, "d1"));
+    if (fresh) applyMigrations(target);
+    const opened = await open();
+    if (fresh || !(await hasPendingMigrations(opened.env[BINDING], database))) {
+      return { proxy: opened, migrated: fresh };
+    }
     // wrangler applies them (and records them) its own way; the proxy lets go of the files first.
-    await proxy.dispose();
+    await opened.dispose();
     applyMigrations(target);
-    migrated = true;
-    proxy = await open();
-  }
+    return { proxy: await open(), migrated: true };
+  });
   const db = proxy.env[BINDING];
   return {
     migrated,

@@ -27,8 +27,10 @@ export interface ImportOptions {
 
 export interface ImportOutcome {
   format: FileFormat;
-  /** Lines of the file, blank ones included. */
+  /** Lines of the file, blank ones (and a CSV header) included. */
   lines: number;
+  /** The conversations' lines among them. */
+  records: number;
   summary: ImportSummary;
   /** The cached answers removed (with `dryRun`: that would be removed). */
   cacheEntries: number;
@@ -72,6 +74,7 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     const outcome = {
       format: contents.format,
       lines: contents.lines,
+      records: contents.records.length,
       summary: plan.summary,
       cacheEntries: stale.length,
     };
@@ -107,7 +110,7 @@ export function formatSummary(options: ImportOptions, outcome: ImportOutcome, se
     : `Imported ${options.file} into the ${where} in ${seconds.toFixed(1)} s:`;
   return [
     head,
-    `  lines read:         ${n(outcome.lines)} (${outcome.format === "csv" ? "CSV" : "NDJSON"})`,
+    `  lines read:         ${n(outcome.lines)} (${outcome.format === "csv" ? "CSV" : "NDJSON"}), ${n(outcome.records)} record${outcome.records === 1 ? "" : "s"}${outcome.records === 0 ? ": the file holds nothing to import" : ""}`,
     `  conversations:      ${n(s.conversationsCreated)} created, ${n(s.conversationsUpdated)} updated, ${n(s.conversationsUnchanged)} unchanged`,
     `  merges:             ${n(s.merges)}`,
     `  aliases added:      ${n(s.aliasesAdded)}`,
