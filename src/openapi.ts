@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { ErrorMessage, errorBodySchema } from "./errors";
 import { lazy } from "./lib/lazy";
+import { allowMethods } from "./middleware/allow-methods";
 import type { ApiRouter } from "./router";
 
 type HeaderObject = { description: string; schema: { type: "string" } };
@@ -153,6 +154,7 @@ const DOCS_SECURITY_HEADERS = {
  * so that the page renders with no internet access and every file carries the usual headers.
  */
 export function registerDocs(app: ApiRouter): void {
+  for (const path of ["/openapi.json", "/docs", "/docs/*"]) app.all(path, allowMethods("GET"));
   app.get("/openapi.json", async (c) => {
     // A static asset (public/openapi.json), not a part of the script every cold start parses.
     // Its server is relative (`/`): the document describes the server that serves it, whatever

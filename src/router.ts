@@ -88,7 +88,10 @@ function validatorOf(target: "query" | "param" | "json", schemaOf: () => unknown
   return (c, next) => validator()(c, next);
 }
 
-/** The validators of a route's query, path parameters and JSON body, in that order. */
+/**
+ * The validators of a route's query, path parameters and JSON body, in that order. Its `headers`
+ * are documented only: the handlers read them as sent.
+ */
 function validatorsOf(route: RouteConfig): H[] {
   const validators: H[] = [];
   // `in`, never a read: the definitions build their schemas in getters.

@@ -85,7 +85,7 @@ describe("GET /openapi.json", () => {
     ]);
   });
 
-  it("documents chatId as required and alt as optional, each with an example", async () => {
+  it("documents chatId as required, alt and the two request headers as optional, each with an example", async () => {
     const view = (await openApiDocument()).paths["/api/clients/view"]?.get as unknown as {
       parameters: { name: string; in: string; required: boolean; schema: object }[];
     };
@@ -102,6 +102,8 @@ describe("GET /openapi.json", () => {
         required: false,
         schema: { type: "string", maxLength: 128, example: "987654321098765@lid" },
       }),
+      expect.objectContaining({ name: "Cache-Control", in: "header", required: false }),
+      expect.objectContaining({ name: "x-d1-bookmark", in: "header", required: false }),
     ]);
   });
 
@@ -110,7 +112,7 @@ describe("GET /openapi.json", () => {
     const examples = (status: string, method: "put" | "delete") =>
       Object.keys(aliases?.[method]?.responses[status]?.content?.["application/json"]?.examples ?? {});
     expect(examples("409", "put")).toEqual(["Chat ID belongs to another client"]);
-    expect(examples("400", "put")).toEqual(["Invalid chat ID", "Invalid alias"]);
+    expect(examples("400", "put")).toEqual(["Chat ID is required", "Invalid chat ID", "Invalid alias"]);
     expect(examples("404", "delete")).toEqual(["Conversation not found", "Alias not found"]);
   });
 });
@@ -122,6 +124,18 @@ describe("the document's server", () => {
     expect(document.servers).toEqual([{ url: "/" }]);
     expect(JSON.stringify(document)).not.toContain("evil.example");
   });
+});
+
+describe("the document's and the docs page's paths", () => {
+  it.each(["/openapi.json", "/docs", "/docs/scalar.js"])(
+    "answer 405 with Allow: GET to a POST of %s",
+    async (path) => {
+      const response = await request(path, { method: "POST" });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("Allow")).toBe("GET");
+      expect(await response.json()).toEqual({ error: "Method not allowed" });
+    },
+  );
 });
 
 describe("GET /docs", () => {

@@ -52,7 +52,10 @@ const getConversationRoute = defineRoute({
       conversationResponseSchema,
       EXAMPLE,
     ),
-    400: errorResponse("The chat id is not valid.", [ErrorMessage.chatIdInvalid]),
+    400: errorResponse("The chat id is blank or not valid.", [
+      ErrorMessage.chatIdRequired,
+      ErrorMessage.chatIdInvalid,
+    ]),
     404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
     ...protectedRouteErrors("clients:write", CONVERSATION_METHODS),
   },
@@ -92,7 +95,8 @@ const putConversationRoute = defineRoute({
       EXAMPLE,
       BOOKMARK_HEADER,
     ),
-    400: errorResponse("The chat id or the body is not valid.", [
+    400: errorResponse("The chat id is blank or not valid, or the body is not valid.", [
+      ErrorMessage.chatIdRequired,
       ErrorMessage.chatIdInvalid,
       ErrorMessage.invalidBody,
     ]),
@@ -123,7 +127,10 @@ const deleteConversationRoute = defineRoute({
       { success: true },
       BOOKMARK_HEADER,
     ),
-    400: errorResponse("The chat id is not valid.", [ErrorMessage.chatIdInvalid]),
+    400: errorResponse("The chat id is blank or not valid.", [
+      ErrorMessage.chatIdRequired,
+      ErrorMessage.chatIdInvalid,
+    ]),
     404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
     ...protectedRouteErrors("clients:write", CONVERSATION_METHODS),
   },
@@ -154,7 +161,8 @@ const putAliasRoute = defineRoute({
       EXAMPLE,
       BOOKMARK_HEADER,
     ),
-    400: errorResponse("The chat id is not valid, or the alias is not a person's id.", [
+    400: errorResponse("The chat id is blank or not valid, or the alias is not a person's id.", [
+      ErrorMessage.chatIdRequired,
       ErrorMessage.chatIdInvalid,
       ErrorMessage.aliasInvalid,
     ]),
@@ -184,7 +192,8 @@ const deleteAliasRoute = defineRoute({
   },
   responses: {
     200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
-    400: errorResponse("The chat id or the alias is not valid.", [
+    400: errorResponse("The chat id is blank or not valid, or the alias is not valid.", [
+      ErrorMessage.chatIdRequired,
       ErrorMessage.chatIdInvalid,
       ErrorMessage.aliasInvalid,
     ]),

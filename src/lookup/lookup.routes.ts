@@ -8,7 +8,12 @@ import { limitPerToken } from "../middleware/rate-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
 import { type AppEnv, requestContext } from "../request-context";
 import { createRouter, defineRoute } from "../router";
-import { batchBodySchema, batchResponseSchema, viewClientQuerySchema } from "./lookup.schemas";
+import {
+  batchBodySchema,
+  batchResponseSchema,
+  lookupHeadersSchema,
+  viewClientQuerySchema,
+} from "./lookup.schemas";
 import { lookUpClientSession, lookUpClientSessions } from "./lookup.service";
 
 const SERVER_TIMING_HEADER = {
@@ -37,6 +42,9 @@ const viewClientRoute = defineRoute({
   request: {
     get query() {
       return viewClientQuerySchema();
+    },
+    get headers() {
+      return lookupHeadersSchema();
     },
   },
   responses: {
@@ -73,6 +81,9 @@ const batchRoute = defineRoute({
   security: [{ bearerAuth: [] }],
   middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit] as const,
   request: {
+    get headers() {
+      return lookupHeadersSchema();
+    },
     body: {
       required: true,
       content: {

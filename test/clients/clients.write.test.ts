@@ -125,6 +125,23 @@ describe("PUT /api/clients/{id}", () => {
     },
   );
 
+  it("answers 400 Invalid request body for a body that is not UTF-8, and stores nothing", async () => {
+    const id = uniqueId("client");
+    // `{"session_id":"` + 0xFF + `"}`: a lenient decoder would store U+FFFD in its place.
+    const body = new Uint8Array([...new TextEncoder().encode('{"session_id":"'), 0xff, 0x22, 0x7d]);
+    const response = await request(`/api/clients/${id}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "Invalid request body",
+      details: [{ path: "", message: "Body is not valid UTF-8" }],
+    });
+    expect(await storedClient(id)).toBeNull();
+  });
+
   it("answers 400 Invalid request body for a PUT without a body", async () => {
     const response = await request(`/api/clients/${uniqueId("client")}`, {
       method: "PUT",

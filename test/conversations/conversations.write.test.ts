@@ -131,6 +131,12 @@ describe("PUT /api/conversations/{chatId}", () => {
     },
   );
 
+  it("answers 400 Chat ID is required for a blank chat id, as its OpenAPI entry says", async () => {
+    const response = await write("PUT", "/api/conversations/%20", writer, { client_id: null });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "Chat ID is required" });
+  });
+
   it("answers 403 to a token without clients:write", async () => {
     const response = await write("PUT", `/api/conversations/${uniqueChatId()}`, reader, { client_id: null });
     expect(response.status).toBe(403);
