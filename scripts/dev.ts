@@ -3,8 +3,8 @@
  * local token with both scopes) and serves the Worker with `wrangler dev` on http://127.0.0.1:8787.
  * Arguments are passed to `wrangler dev` (`npm run dev -- --port 8788`).
  */
-import { createServer } from "node:net";
 import { localStateDir } from "./lib/d1.ts";
+import { portInUse } from "./lib/free-port.ts";
 import { LOCAL_TOKEN_NAME, prepareLocalState } from "./lib/local-state.ts";
 import { spawnWrangler } from "./lib/wrangler.ts";
 
@@ -16,17 +16,6 @@ function optionValue(args: string[], ...names: string[]): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Whether something already listens on `ip`:`port` (then `wrangler dev` would fail, after the setup). */
-function portInUse(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) =>
-      error.code === "EADDRINUSE" ? resolve(true) : reject(error),
-    );
-    probe.listen(port, ip, () => probe.close(() => resolve(false)));
-  });
 }
 
 async function main() {

@@ -1,12 +1,16 @@
 import { createServer, type Server } from "node:net";
 
-function listenOnAnyPort(): Promise<Server> {
+function listen(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /**
@@ -17,13 +21,24 @@ function listenOnAnyPort(): Promise<Server> {
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
-    for (let i = 0; i < count; i++) servers.push(await listenOnAnyPort());
+    for (let i = 0; i < count; i++) servers.push(await listen(0, "127.0.0.1"));
     return servers.map((server) => {
       const address = server.address();
       if (typeof address !== "object" || address === null) throw new Error("no port assigned");
       return address.port;
     });
   } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(servers.map(close));
+  }
+}
+
+/** Whether something already listens on `host`:`port`, so that a server started there would fail. */
+export async function portInUse(host: string, port: number): Promise<boolean> {
+  try {
+    await close(await listen(port, host));
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") return true;
+    throw error;
   }
 }
