@@ -4,10 +4,12 @@
  * document is generated from the same zod schemas the routes validate with, ahead of time
  * (src/openapi-document.ts, `npm run openapi`), and served as generated.
  */
+import type { Context } from "hono";
 import * as z from "zod";
 import { ErrorMessage, errorBodySchema } from "./errors";
 import { lazy } from "./lib/lazy";
 import { allowMethods } from "./middleware/allow-methods";
+import type { AppEnv } from "./request-context";
 import type { ApiRouter } from "./router";
 
 type HeaderObject = { description: string; schema: { type: "string" } };
@@ -159,16 +161,26 @@ export function registerDocs(app: ApiRouter): void {
     // A static asset (public/openapi.json), not a part of the script every cold start parses.
     // Its server is relative (`/`): the document describes the server that serves it, whatever
     // Host a caller sends.
-    const asset = await c.env.ASSETS.fetch(new URL("/openapi.json", c.req.url));
-    if (asset.status !== 200) throw new Error(`the OpenAPI document answered ${asset.status}`);
-    return c.body(asset.body ?? "", 200, { "Content-Type": "application/json" });
+    const document = await staticAsset(c, "/openapi.json", { "Content-Type": "application/json" });
+    if (document === undefined) throw new Error("the OpenAPI document is missing from the assets");
+    return document;
   });
   app.get("/docs", (c) => c.html(DOCS_PAGE, 200, DOCS_SECURITY_HEADERS));
   app.get("/docs/*", async (c) => {
-    const asset = await c.env.ASSETS.fetch(c.req.raw);
-    if (asset.status !== 200) return c.json({ error: ErrorMessage.notFound }, 404);
-    const type = asset.headers.get("Content-Type") ?? "application/octet-stream";
-    // Through the context, so that the middleware's headers (the request id) are set on it too.
-    return c.body(asset.body ?? "", 200, { "Content-Type": type, ...DOCS_SECURITY_HEADERS });
+    const script = await staticAsset(c, c.req.path, DOCS_SECURITY_HEADERS);
+    return script ?? c.json({ error: ErrorMessage.notFound }, 404);
   });
+}
+
+/** The static asset at `path` (`public/`), or `undefined` when there is none. */
+async function staticAsset(
+  c: Context<AppEnv>,
+  path: string,
+  headers: Record<string, string>,
+): Promise<Response | undefined> {
+  const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url));
+  if (asset.status !== 200) return undefined;
+  const type = asset.headers.get("Content-Type") ?? "application/octet-stream";
+  // Through the context, so that the middleware's headers (the request id) are set on it too.
+  return c.body(asset.body ?? "", 200, { "Content-Type": type, ...headers });
 }
