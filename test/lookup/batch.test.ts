@@ -165,18 +165,12 @@ describe("POST /api/clients/view/batch", () => {
     ["an item that is not an object", ["1@c.us"]],
     ["a chatId that is not a string", [{ chatId: 42 }]],
     ["an item with a field the API does not know", [{ chatId: "1@c.us", chat_id: "1@c.us" }]],
-  ])("answers 400 Invalid request body for %s", async (_, lookups) => {
-    const response = await batch(lookups);
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: "Invalid request body" });
-  });
-
-  it.each([
+    // Bodies as sent:
     ["malformed JSON", "{"],
     ["no lookups", "{}"],
     ["lookups that are not a list", '{"lookups":{"chatId":"1@c.us"}}'],
-  ])("answers 400 Invalid request body for %s", async (_, body) => {
-    const response = await batch(body);
+  ])("answers 400 Invalid request body for %s", async (_, lookups) => {
+    const response = await batch(lookups);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: "Invalid request body" });
   });
