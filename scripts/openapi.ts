@@ -1,6 +1,6 @@
 /**
  * `npm run openapi`: writes public/openapi.json, the OpenAPI document `/openapi.json`
- * serves, from the routes' own definitions and zod schemas (src/openapi-document.ts). Run it
+ * serves, from the routes' own definitions and zod schemas (scripts/lib/openapi-document.ts). Run it
  * after changing a route or a schema; test/openapi.test.ts fails while the file is out of date.
  * `npm run openapi -- --check` only reports whether it is.
  */
@@ -14,9 +14,9 @@ const TARGET = fileURLToPath(new URL("../public/openapi.json", import.meta.url))
 
 // The routes are TypeScript with bundler-style imports: bundle them for Node, as the Worker is.
 const ENTRY = `
-import { createWorker } from "./src/index";
-import { buildOpenApiDocument } from "./src/openapi-document";
-export const document = buildOpenApiDocument(createWorker().documentedRoutes);
+import { routes } from "./src/routes";
+import { buildOpenApiDocument } from "./scripts/lib/openapi-document";
+export const document = buildOpenApiDocument(routes);
 `;
 
 /** The document as public/openapi.json holds it. */

@@ -3,6 +3,7 @@
  * and the one place where errors become HTTP responses.
  */
 import type { Context } from "hono";
+import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { ApiError, ErrorMessage } from "./errors";
@@ -13,7 +14,6 @@ import { requestLog } from "./middleware/request-log";
 import { responseHeaders } from "./middleware/response-headers";
 import { provideServices } from "./middleware/services";
 import type { AppEnv } from "./request-context";
-import { createRouter } from "./router";
 import type { ServiceOptions } from "./services";
 
 /** The one place where a failure becomes an HTTP response. */
@@ -30,9 +30,9 @@ function respondToError(error: Error, c: Context<AppEnv>): Response {
   return c.json({ error: ErrorMessage.internal }, 500);
 }
 
-/** The app with its cross-cutting middleware; src/index.ts mounts the routes on it. */
+/** The app with its cross-cutting middleware; src/index.ts mounts the routes (src/routes.ts) on it. */
 export function createApp(options: ServiceOptions = {}) {
-  const app = createRouter();
+  const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(responseHeaders);
   app.use(requestLog);

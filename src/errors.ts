@@ -4,8 +4,6 @@
  */
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import * as z from "zod";
-import { lazy } from "./lib/lazy";
 
 /** The contract's error messages, word for word. */
 export const ErrorMessage = {
@@ -65,18 +63,3 @@ export class ApiError extends HTTPException {
     return { error: this.error, ...this.details };
   }
 }
-
-/** The OpenAPI schema of every error body. Only the OpenAPI document builds it. */
-export const errorBodySchema = lazy(() =>
-  z
-    .object({
-      error: z.enum(Object.values(ErrorMessage)).meta({ description: "What went wrong, from a fixed list." }),
-      details: z
-        .array(z.object({ path: z.string(), message: z.string() }))
-        .optional()
-        .meta({
-          description: "For `Invalid request body`: each field at fault (`path` empty: the whole body).",
-        }),
-    })
-    .meta({ id: "Error" }),
-);

@@ -1,28 +1,115 @@
 /**
- * Routers whose routes validate through the one hook, so that every 400 has the contract's shape.
+ * Routes, each declared once: method, path, scope, request schemas, documented responses and
+ * handler in one {@link defineRoute} call. {@link mountRoutes} mounts a list of them, deriving
+ * what the list implies: each path's `405` with its `Allow`, the token check and rate limit
+ * from the scope, the body limit and JSON checks from the body. The OpenAPI document is built
+ * from the same list ahead of time (scripts/lib/openapi-document.ts), so the document generator
+ * never reaches the Worker's bundle.
  *
- * A route is declared once, as an OpenAPI route definition with zod schemas (`defineRoute`), and
- * mounted with `router.openapi(route, handler)`, its request schemas in getters, built by the route's
- * first request. The Worker only validates with those schemas:
- * the OpenAPI document is built from the same definitions ahead of time (src/openapi-document.ts),
- * which keeps the document generator and zod's locales and JSON Schema code out of every cold start.
+ * Request schemas are factories, called by the route's first request: a cold start builds none,
+ * and an instance that serves only lookups never builds the writes'.
  */
-import type {
-  RouteConfig,
-  RouteConfigToEnv,
-  RouteConfigToTypedResponse,
-  RouteHandler,
-} from "@hono/zod-openapi";
 import { zValidator } from "@hono/zod-validator";
-import { type Context, type Env, Hono, type Schema, type ToSchema } from "hono";
-import type { BlankSchema, H, MergePath, MergeSchemaPath } from "hono/types";
-import { mergePath } from "hono/utils/url";
-import type { ZodType } from "zod";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import type * as z from "zod";
 import type { $ZodError } from "zod/v4/core";
+import type { TokenScope } from "./db/schema";
 import { ApiError, ErrorMessage } from "./errors";
 import { lazy } from "./lib/lazy";
+import { allowMethods } from "./middleware/allow-methods";
+import { requireScope } from "./middleware/auth";
+import { limitBodyTo } from "./middleware/body-limit";
 import { requireJsonBody } from "./middleware/json-body";
+import { limitPerToken } from "./middleware/rate-limit";
 import type { AppEnv } from "./request-context";
+
+type Method = "get" | "post" | "put" | "delete";
+type SchemaFactory = () => z.ZodType;
+
+/** A documented response, as the OpenAPI document shows it (see src/openapi.ts for helpers). */
+export interface ResponseDoc {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, unknown>;
+}
+
+/** A route's request: each part's schema as a factory, built by the route's first request. */
+export interface RequestSpec {
+  query?: SchemaFactory;
+  params?: SchemaFactory;
+  /** Documented only: the handlers read headers as sent. */
+  headers?: SchemaFactory;
+  /** A JSON body: declared as `application/json` in UTF-8, at most `maxBytes`, then validated. */
+  body?: { schema: SchemaFactory; example: unknown; maxBytes: number };
+}
+
+/** Everything about a route but its handler. */
+export interface RouteSpec<Path extends string = string, Request extends RequestSpec = RequestSpec> {
+  operationId: string;
+  method: Method;
+  /** The full path, OpenAPI style: `/api/clients/{id}`. */
+  path: Path;
+  tags: string[];
+  summary: string;
+  description?: string;
+  /** The scope a bearer token needs; `null`: a public route. */
+  scope: TokenScope | null;
+  request?: Request;
+  /** The route's own responses; the ones its scope and body imply are added by the document. */
+  responses: Record<number, ResponseDoc>;
+  /** Left out of the OpenAPI document (the document and reference page themselves). */
+  hidden?: boolean;
+}
+
+type Output<F> = F extends SchemaFactory ? z.output<ReturnType<F>> : never;
+
+/** Each validation target of Hono, and the schema a route gives it. */
+type SchemaOf<Request extends RequestSpec> = {
+  query: Request["query"];
+  param: Request["params"];
+  json: Request["body"] extends { schema: infer Schema } ? Schema : undefined;
+};
+
+/** What `c.req.valid(…)` answers in a handler, from the route's schemas. */
+type ValidatedInput<Request extends RequestSpec> = {
+  out: {
+    [Target in keyof SchemaOf<Request> as SchemaOf<Request>[Target] extends SchemaFactory
+      ? Target
+      : never]: Output<SchemaOf<Request>[Target]>;
+  };
+};
+
+/** `/{id}` (OpenAPI) as Hono routes it: `/:id`. */
+type RoutingPath<Path extends string> = Path extends `${infer Head}{${infer Name}}${infer Tail}`
+  ? `${Head}:${Name}${RoutingPath<Tail>}`
+  : Path;
+
+export type RouteHandler<Path extends string, Request extends RequestSpec> = (
+  c: Context<AppEnv, RoutingPath<Path>, ValidatedInput<Request>>,
+) => Response | Promise<Response>;
+
+/** A route: its definition and what runs for it. */
+export interface Route {
+  spec: RouteSpec;
+  handler: MiddlewareHandler<AppEnv>;
+}
+
+/**
+ * Declares a route. Mounted by listing it in src/routes.ts; nothing else needs to learn that it
+ * exists.
+ *
+ * @example
+ * export const getHealth = defineRoute(
+ *   { operationId: "getHealth", method: "get", path: "/health", scope: null, … },
+ *   (c) => c.json({ status: "ok" }, 200),
+ * );
+ */
+export function defineRoute<const Path extends string, const Request extends RequestSpec = RequestSpec>(
+  spec: RouteSpec<Path, Request>,
+  handler: RouteHandler<Path, Request>,
+): Route {
+  return { spec: spec as RouteSpec, handler: handler as unknown as MiddlewareHandler<AppEnv> };
+}
 
 const CONTRACT_MESSAGES = new Set<string>(Object.values(ErrorMessage));
 
@@ -33,10 +120,7 @@ const CONTRACT_MESSAGES = new Set<string>(Object.values(ErrorMessage));
  */
 function validationError(target: string, error: $ZodError): ApiError {
   if (target === "json") {
-    const details = error.issues.map((issue) => ({
-      path: issue.path.join("."),
-      message: issue.message,
-    }));
+    const details = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
     return new ApiError(400, ErrorMessage.invalidBody, { details: { details } });
   }
   const message = error.issues.find((issue) => CONTRACT_MESSAGES.has(issue.message))?.message;
@@ -49,123 +133,63 @@ function validationHook(
   if (!result.success) throw validationError(result.target, result.error);
 }
 
-/** `/{id}` (OpenAPI) as Hono routes it: `/:id`. */
-type RoutingPath<Path extends string> = Path extends `${infer Head}{${infer Name}}${infer Tail}`
-  ? `${Head}:${Name}${RoutingPath<Tail>}`
-  : Path;
-
-function routingPath<Path extends string>(path: Path): RoutingPath<Path> {
-  return path.replaceAll(/\{([^}]+)\}/g, ":$1") as RoutingPath<Path>;
-}
-
-/** What a route's handler receives as validated input, as the OpenAPI route types compute it. */
-type RouteInput<R extends RouteConfig> =
-  Parameters<RouteHandler<R>>[0] extends Context<infer _E, infer _P, infer I> ? I : never;
-
-/** The schema of a router after `openapi(route, …)`. */
-type WithRoute<S extends Schema, BasePath extends string, R extends RouteConfig> = S &
-  ToSchema<
-    R["method"],
-    MergePath<BasePath, RoutingPath<R["path"]>>,
-    RouteInput<R>,
-    RouteConfigToTypedResponse<R>
-  >;
-
-function isZodSchema(value: unknown): value is ZodType {
-  return typeof value === "object" && value !== null && "safeParseAsync" in value;
-}
-
-/**
- * A validator whose schema is read, and so built, by the route's first request: a cold start
- * builds no schema, and one that serves only lookups never builds the writes'.
- */
-function validatorOf(target: "query" | "param" | "json", schemaOf: () => unknown): H {
-  const validator = lazy(() => {
-    const schema = schemaOf();
-    if (!isZodSchema(schema)) throw new Error(`the route's ${target} schema is not a zod schema`);
-    return zValidator(target, schema, validationHook);
-  });
+/** A validator whose schema is built by the route's first request. */
+function validatorOf(target: "query" | "param" | "json", schemaOf: SchemaFactory): MiddlewareHandler<AppEnv> {
+  const validator = lazy(() => zValidator(target, schemaOf(), validationHook) as MiddlewareHandler<AppEnv>);
   return (c, next) => validator()(c, next);
 }
 
-/**
- * The validators of a route's query, path parameters and JSON body, in that order. Its `headers`
- * are documented only: the handlers read them as sent.
- */
-function validatorsOf(route: RouteConfig): H[] {
-  const validators: H[] = [];
-  // `in`, never a read: the definitions build their schemas in getters.
-  const request = route.request ?? {};
-  if ("query" in request) validators.push(validatorOf("query", () => request.query));
-  if ("params" in request) validators.push(validatorOf("param", () => request.params));
-  const media = request.body?.content["application/json"];
-  if (media !== undefined && "schema" in media) {
-    validators.push(
-      requireJsonBody,
-      validatorOf("json", () => media.schema),
-    );
+/** Authentication, scope and rate limit; then the body's limits; then validation, in that order. */
+function middlewareOf(spec: RouteSpec): MiddlewareHandler<AppEnv>[] {
+  const chain: MiddlewareHandler<AppEnv>[] = [];
+  if (spec.scope !== null) chain.push(requireScope(spec.scope), limitPerToken);
+  const { query, params, body } = spec.request ?? {};
+  if (body !== undefined) chain.push(limitBodyTo(body.maxBytes));
+  if (query !== undefined) chain.push(validatorOf("query", query));
+  if (params !== undefined) chain.push(validatorOf("param", params));
+  if (body !== undefined) chain.push(requireJsonBody, validatorOf("json", body.schema));
+  return chain;
+}
+
+function routingPath(path: string): string {
+  return path.replaceAll(/\{([^}]+)\}/g, ":$1");
+}
+
+/** Sorts literal segments before parameters, so that `/api/clients/view` wins over `/api/clients/{id}`. */
+function bySpecificity(a: string, b: string): number {
+  const left = a.split("/");
+  const right = b.split("/");
+  for (let index = 0; index < Math.min(left.length, right.length); index++) {
+    const leftParam = left[index]?.startsWith("{") ?? false;
+    const rightParam = right[index]?.startsWith("{") ?? false;
+    if (leftParam !== rightParam) return leftParam ? 1 : -1;
   }
-  return validators;
+  return 0;
+}
+
+/** The methods each path answers, in upper case, as `Allow` lists them. */
+export function allowedMethods(routes: readonly Route[]): Map<string, string[]> {
+  const methods = new Map<string, string[]>();
+  for (const { spec } of routes) {
+    const list = methods.get(spec.path) ?? [];
+    list.push(spec.method.toUpperCase());
+    methods.set(spec.path, list);
+  }
+  return methods;
 }
 
 /**
- * Declares a route: its method, path, schemas and documented responses. The path stays a literal
- * type, so handlers and the typed client see its parameters.
+ * Mounts `routes` on `app`: per path, most specific first, a 405 for the methods it does not
+ * answer, then each of its routes with the middleware its definition implies.
  */
-export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
-  route: R,
-): R {
-  return route;
-}
-
-/** A router whose routes validate through the one hook and are remembered for the document. */
-export class ApiRouter<S extends Schema = BlankSchema, BasePath extends string = "/"> extends Hono<
-  AppEnv,
-  S,
-  BasePath
-> {
-  /** The OpenAPI definitions of this router's routes, paths as mounted, in order. */
-  readonly documentedRoutes: RouteConfig[] = [];
-
-  /** Mounts `route`: its middleware, then its validators, then `handler`. */
-  openapi<R extends RouteConfig>(
-    route: R,
-    handler: RouteHandler<R, RouteConfigToEnv<R> & AppEnv>,
-  ): ApiRouter<WithRoute<S, BasePath, R>, BasePath> {
-    const { middleware, hide, ...definition } = route;
-    if (hide !== true) this.documentedRoutes.push(definition);
-    const before: H[] =
-      middleware === undefined ? [] : Array.isArray(middleware) ? [...middleware] : [middleware];
-    const handlers: H[] = [...before, ...validatorsOf(route), handler as H];
-    this.on(route.method, routingPath(route.path), ...(handlers as [H, ...H[]]));
-    // Only the type grows: the routes were added to this very router.
-    return this as unknown as ApiRouter<WithRoute<S, BasePath, R>, BasePath>;
-  }
-
-  /** Mounts `app` under `path`, as Hono does, and takes over its documented routes. */
-  override route<
-    SubPath extends string,
-    SubEnv extends Env,
-    SubSchema extends Schema,
-    SubBasePath extends string,
-  >(
-    path: SubPath,
-    app: Hono<SubEnv, SubSchema, SubBasePath>,
-  ): ApiRouter<MergeSchemaPath<SubSchema, MergePath<BasePath, SubPath>> & S, BasePath> {
-    super.route(path, app);
-    if (app instanceof ApiRouter) {
-      for (const definition of app.documentedRoutes) {
-        this.documentedRoutes.push({ ...definition, path: mergePath(path, definition.path) });
-      }
+export function mountRoutes(app: Hono<AppEnv>, routes: readonly Route[]): void {
+  const allowed = allowedMethods(routes);
+  for (const path of [...allowed.keys()].sort(bySpecificity)) {
+    app.all(routingPath(path), allowMethods(...(allowed.get(path) ?? [])));
+    for (const route of routes) {
+      if (route.spec.path !== path) continue;
+      const [first = route.handler, ...rest] = [...middlewareOf(route.spec), route.handler];
+      app.on(route.spec.method.toUpperCase(), routingPath(path), first, ...rest);
     }
-    return this as unknown as ApiRouter<
-      MergeSchemaPath<SubSchema, MergePath<BasePath, SubPath>> & S,
-      BasePath
-    >;
   }
-}
-
-/** A router whose routes validate through the one hook. */
-export function createRouter(): ApiRouter {
-  return new ApiRouter();
 }

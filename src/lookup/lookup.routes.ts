@@ -1,13 +1,9 @@
 import type { Context } from "hono";
 import { clientSessionResponseSchema } from "../domain/client";
 import { ApiError, ErrorMessage } from "../errors";
-import { allowMethods } from "../middleware/allow-methods";
-import { requireScope } from "../middleware/auth";
-import { batchBodyLimit } from "../middleware/body-limit";
-import { limitPerToken } from "../middleware/rate-limit";
-import { BOOKMARK_HEADER, errorResponse, jsonResponse, protectedRouteErrors } from "../openapi";
+import { BOOKMARK_HEADER, errorResponse, jsonResponse } from "../openapi";
 import { type AppEnv, requestContext } from "../request-context";
-import { createRouter, defineRoute } from "../router";
+import { defineRoute } from "../router";
 import {
   batchBodySchema,
   batchResponseSchema,
@@ -26,103 +22,6 @@ const SERVER_TIMING_HEADER = {
 
 // The original API documentation's own example.
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
-
-const viewClientRoute = defineRoute({
-  operationId: "getClientSession",
-  method: "get",
-  path: "/view",
-  tags: ["Lookup"],
-  summary: "Find the client and WhatsApp session of a chat",
-  description:
-    "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
-    "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
-    "`x-d1-bookmark` to read your own write from any replica.",
-  security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:read"), limitPerToken] as const,
-  request: {
-    get query() {
-      return viewClientQuerySchema();
-    },
-    get headers() {
-      return lookupHeadersSchema();
-    },
-  },
-  responses: {
-    200: jsonResponse(
-      "The chat's client and the session that serves it.",
-      clientSessionResponseSchema,
-      EXAMPLE,
-      { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
-    ),
-    400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
-      ErrorMessage.chatIdRequired,
-      ErrorMessage.chatIdInvalid,
-    ]),
-    404: errorResponse(
-      "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
-        "the conversation has no client (`Client not found`).",
-      [ErrorMessage.conversationNotFound, ErrorMessage.clientNotFound],
-    ),
-    ...protectedRouteErrors("clients:read", "GET"),
-  },
-});
-
-const batchRoute = defineRoute({
-  operationId: "getClientSessions",
-  method: "post",
-  path: "/view/batch",
-  tags: ["Lookup"],
-  summary: "Find the clients and sessions of up to 100 chats at once",
-  description:
-    "Each result is exactly what the single lookup answers for its item: `{record}`, or `{error}` with its 400 or " +
-    "404 message. All the items' cache misses cost at most one D1 query and one KV bulk read (two when more than " +
-    "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
-    "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
-  security: [{ bearerAuth: [] }],
-  middleware: [requireScope("clients:read"), limitPerToken, batchBodyLimit] as const,
-  request: {
-    get headers() {
-      return lookupHeadersSchema();
-    },
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          get schema() {
-            return batchBodySchema();
-          },
-          example: {
-            lookups: [
-              { chatId: "123456789@c.us" },
-              { chatId: "987654321098765@lid", alt: "123456789@s.whatsapp.net" },
-              { chatId: "555000111@c.us" },
-            ],
-          },
-        },
-      },
-    },
-  },
-  responses: {
-    200: jsonResponse(
-      "One result per lookup, in order.",
-      batchResponseSchema,
-      {
-        success: true as const,
-        results: [
-          { record: EXAMPLE.record },
-          { record: EXAMPLE.record },
-          { error: ErrorMessage.clientNotFound },
-        ],
-      },
-      { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
-    ),
-    400: errorResponse("The body is not JSON, not declared as JSON, or not 1 to 100 lookups.", [
-      ErrorMessage.invalidBody,
-    ]),
-    413: errorResponse("The body is larger than 64 KiB.", [ErrorMessage.payloadTooLarge]),
-    ...protectedRouteErrors("clients:read", "POST"),
-  },
-});
 
 /** Whether the caller asked to skip every cache (`Cache-Control: no-cache`). */
 function wantsFreshAnswer(cacheControl: string | undefined): boolean {
@@ -153,22 +52,102 @@ function describeStorage(
   if (result.bookmark !== null) c.header("x-d1-bookmark", result.bookmark);
 }
 
-const router = createRouter();
-router.all("/view", allowMethods("GET"));
-router.all("/view/batch", allowMethods("POST"));
-
-/** `/api/clients/view`: the lookup, one chat or many. */
-export const lookupRoutes = router
-  .openapi(viewClientRoute, async (c) => {
+/** `GET /api/clients/view`: the lookup of one chat. */
+const getClientSessionRoute = defineRoute(
+  {
+    operationId: "getClientSession",
+    method: "get",
+    path: "/api/clients/view",
+    tags: ["Lookup"],
+    summary: "Find the client and WhatsApp session of a chat",
+    description:
+      "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
+      "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
+      "`x-d1-bookmark` to read your own write from any replica.",
+    scope: "clients:read",
+    request: { query: viewClientQuerySchema, headers: lookupHeadersSchema },
+    responses: {
+      200: jsonResponse(
+        "The chat's client and the session that serves it.",
+        clientSessionResponseSchema,
+        EXAMPLE,
+        { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
+      ),
+      400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
+        ErrorMessage.chatIdRequired,
+        ErrorMessage.chatIdInvalid,
+      ]),
+      404: errorResponse(
+        "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
+          "the conversation has no client (`Client not found`).",
+        [ErrorMessage.conversationNotFound, ErrorMessage.clientNotFound],
+      ),
+    },
+  },
+  async (c) => {
     const { chatId, alt } = c.req.valid("query");
     const result = await lookUpClientSession(requestContext(c), { chatId, alt }, readOptions(c));
     describeStorage(c, result);
     if ("error" in result.answer) throw new ApiError(404, result.answer.error);
     return c.json({ success: true as const, record: result.answer.record }, 200);
-  })
-  .openapi(batchRoute, async (c) => {
+  },
+);
+
+/** `POST /api/clients/view/batch`: the lookups of up to 100 chats. */
+const getClientSessionsRoute = defineRoute(
+  {
+    operationId: "getClientSessions",
+    method: "post",
+    path: "/api/clients/view/batch",
+    tags: ["Lookup"],
+    summary: "Find the clients and sessions of up to 100 chats at once",
+    description:
+      "Each result is exactly what the single lookup answers for its item: `{record}`, or `{error}` with its 400 or " +
+      "404 message. All the items' cache misses cost at most one D1 query and one KV bulk read (two when more than " +
+      "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
+      "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
+    scope: "clients:read",
+    request: {
+      headers: lookupHeadersSchema,
+      body: {
+        schema: batchBodySchema,
+        example: {
+          lookups: [
+            { chatId: "123456789@c.us" },
+            { chatId: "987654321098765@lid", alt: "123456789@s.whatsapp.net" },
+            { chatId: "555000111@c.us" },
+          ],
+        },
+        // 100 items of two 128-character ids each fit with room to spare.
+        maxBytes: 64 * 1024,
+      },
+    },
+    responses: {
+      200: jsonResponse(
+        "One result per lookup, in order.",
+        batchResponseSchema,
+        {
+          success: true as const,
+          results: [
+            { record: EXAMPLE.record },
+            { record: EXAMPLE.record },
+            { error: ErrorMessage.clientNotFound },
+          ],
+        },
+        { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
+      ),
+      400: errorResponse("The body is not JSON, not declared as JSON, or not 1 to 100 lookups.", [
+        ErrorMessage.invalidBody,
+      ]),
+    },
+  },
+  async (c) => {
     const { lookups } = c.req.valid("json");
     const result = await lookUpClientSessions(requestContext(c), lookups, readOptions(c));
     describeStorage(c, result);
     return c.json({ success: true as const, results: result.answers }, 200);
-  });
+  },
+);
+
+/** The lookup, of one chat or many. */
+export const lookupRoutes = [getClientSessionRoute, getClientSessionsRoute];

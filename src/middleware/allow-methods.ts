@@ -8,7 +8,7 @@ import type { AppEnv } from "../request-context";
  * a broader route of another method, such as `PUT /{id}` for `/view`.
  *
  * @example
- * router.all("/view", allowMethods("GET"));
+ * app.all("/api/clients/view", allowMethods("GET"));
  */
 export function allowMethods(...methods: string[]) {
   const allowed = new Set(methods.includes("GET") ? [...methods, "HEAD"] : methods);

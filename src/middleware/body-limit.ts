@@ -1,8 +1,14 @@
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, ErrorMessage } from "../errors";
+import type { AppEnv } from "../request-context";
 
-/** Rejects bodies over `maxBytes` with 413, before they are read into memory. */
-function limitBodyTo(maxBytes: number) {
+/**
+ * Rejects bodies over `maxBytes` with 413, before they are read into memory.
+ *
+ * @throws {ApiError} 413 "Request body too large".
+ */
+export function limitBodyTo(maxBytes: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
@@ -11,8 +17,5 @@ function limitBodyTo(maxBytes: number) {
   });
 }
 
-/** Writes: a client or conversation is a few hundred bytes; 16 KiB at most. */
-export const writeBodyLimit = limitBodyTo(16 * 1024);
-
-/** Batch lookups: 100 items of two 128-character ids each fit in 64 KiB with room to spare. */
-export const batchBodyLimit = limitBodyTo(64 * 1024);
+/** The largest body a write takes: a client or conversation is a few hundred bytes. */
+export const WRITE_BODY_MAX_BYTES = 16 * 1024;

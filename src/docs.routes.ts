@@ -1,0 +1,86 @@
+/**
+ * The API's own documentation: the OpenAPI 3.1 document at `/openapi.json` (written by
+ * `npm run openapi` into public/openapi.json) and an interactive reference at `/docs`, whose
+ * scripts (`/docs/scalar.js`, `/docs/init.js`) are static assets the Worker serves itself, so
+ * that the page renders with no internet access and every file carries the usual headers.
+ */
+import type { Context } from "hono";
+import { ErrorMessage } from "./errors";
+import type { AppEnv } from "./request-context";
+import { defineRoute } from "./router";
+
+// The reference page: its scripts are this origin's static files (no inline script, nothing from
+// another origin), so a Content-Security-Policy can allow exactly those.
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Chat session lookup API</title>
+  </head>
+  <body>
+    <div id="app"></div>
+    <script src="/docs/scalar.js"></script>
+    <script src="/docs/init.js"></script>
+  </body>
+</html>
+`;
+
+// Scripts from this origin only; the reference styles itself inline and draws with data: URLs.
+const DOCS_SECURITY_HEADERS = {
+  "Content-Security-Policy": [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; "),
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+};
+
+/** The static asset at `path` (`public/`), or `undefined` when there is none. */
+async function staticAsset(
+  c: Context<AppEnv>,
+  path: string,
+  headers: Record<string, string>,
+): Promise<Response | undefined> {
+  const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url));
+  if (asset.status !== 200) return undefined;
+  const type = asset.headers.get("Content-Type") ?? "application/octet-stream";
+  // Through the context, so that the middleware's headers (the request id) are set on it too.
+  return c.body(asset.body ?? "", 200, { "Content-Type": type, ...headers });
+}
+
+const hidden = { tags: [] as string[], scope: null, responses: {}, hidden: true };
+
+const getOpenApiDocument = defineRoute(
+  { ...hidden, operationId: "getOpenApiDocument", method: "get", path: "/openapi.json", summary: "OpenAPI" },
+  async (c) => {
+    // A static asset, not a part of the script every cold start parses. Its server is relative
+    // (`/`): the document describes the server that serves it, whatever Host a caller sends.
+    const document = await staticAsset(c, "/openapi.json", { "Content-Type": "application/json" });
+    if (document === undefined) throw new Error("the OpenAPI document is missing from the assets");
+    return document;
+  },
+);
+
+const getReferencePage = defineRoute(
+  { ...hidden, operationId: "getReferencePage", method: "get", path: "/docs", summary: "Reference" },
+  (c) => c.html(DOCS_PAGE, 200, DOCS_SECURITY_HEADERS),
+);
+
+const getReferenceScript = defineRoute(
+  { ...hidden, operationId: "getReferenceScript", method: "get", path: "/docs/{file}", summary: "Script" },
+  async (c) => {
+    const script = await staticAsset(c, c.req.path, DOCS_SECURITY_HEADERS);
+    return script ?? c.json({ error: ErrorMessage.notFound }, 404);
+  },
+);
+
+export const docsRoutes = [getOpenApiDocument, getReferencePage, getReferenceScript];

@@ -1,0 +1,19 @@
+/**
+ * Every route of the Worker. A new route is defined once, with its handler, in its feature's
+ * routes file, and listed here; its 405, token check, rate limit, validation and OpenAPI entry
+ * follow from that definition.
+ */
+import { clientRoutes } from "./clients/clients.routes";
+import { conversationRoutes } from "./conversations/conversations.routes";
+import { docsRoutes } from "./docs.routes";
+import { healthRoutes } from "./health.routes";
+import { lookupRoutes } from "./lookup/lookup.routes";
+import type { Route } from "./router";
+
+export const routes: readonly Route[] = [
+  ...lookupRoutes,
+  ...clientRoutes,
+  ...conversationRoutes,
+  ...healthRoutes,
+  ...docsRoutes,
+];
