@@ -75,7 +75,8 @@ function appEnv(env: BenchEnv, switches: TierSwitches): Env {
       ...env,
       DB: countingD1(env.DB, rttMs(env.BENCH_D1_RTT_MS)),
       CACHE: switches.kvOff ? absentKv() : countingKv(env.CACHE, rttMs(env.BENCH_KV_RTT_MS)),
-      ...(switches.memoryOff && { MEMORY_CACHE_TTL_MS: "0" as Env["MEMORY_CACHE_TTL_MS"] }),
+      // The memory tier off: a deployment setting of the cache policy (src/cache/policy.ts).
+      ...(switches.memoryOff && { MEMORY_CACHE_TTL_MS: "0" }),
     };
     if (env.BENCH_RATE_LIMITER === "off") chosen = without(chosen, "RATE_LIMITER");
     made.set(key, chosen);

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../scripts/lib/dev-server.ts";
 import { CONFIG_PATH, readWorkerConfig } from "../scripts/lib/wrangler-config.ts";
+import { DEFAULT_CACHE_POLICY } from "../src/cache/policy.ts";
 import { type InstanceApi, instanceApi, lookupResult, tierOf } from "./instance-api.ts";
 import { pollUntil } from "./polling.ts";
 import { type Answer, CHALLENGE_INVALID_TOKEN, expectError } from "./support.ts";
@@ -36,8 +37,8 @@ let revocable: { a: InstanceApi; b: InstanceApi };
 
 beforeAll(async () => {
   const { vars } = await readWorkerConfig(CONFIG_PATH);
-  memoryTtlMs = Number(vars.get("MEMORY_CACHE_TTL_MS"));
-  expect(memoryTtlMs, "MEMORY_CACHE_TTL_MS in wrangler.toml").toBeGreaterThan(0);
+  memoryTtlMs = Number(vars.get("MEMORY_CACHE_TTL_MS") ?? DEFAULT_CACHE_POLICY.lookups.memory.ttlMs);
+  expect(memoryTtlMs, "the memory tier's TTL").toBeGreaterThan(0);
 
   state = await createThrowawayState("csl-two-instances-");
   const { persistTo, workDir } = state;

@@ -11,3 +11,6 @@ INSERT INTO conversation (id, chat_id, client_id)
   SELECT 'demo-conversation-2', '555000111@c.us', NULL
   WHERE NOT EXISTS (SELECT 1 FROM chat_ids WHERE chat_id = '555000111@c.us')
   ON CONFLICT DO NOTHING;
+-- The caches of a Worker that is not running yet need no news of these rows (src/db/schema.ts,
+-- chat_changes).
+DELETE FROM chat_changes;

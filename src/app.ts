@@ -12,9 +12,8 @@ import { corsFromConfig } from "./middleware/cors";
 import { startDeadline } from "./middleware/deadline";
 import { requestLog } from "./middleware/request-log";
 import { responseHeaders } from "./middleware/response-headers";
-import { provideServices } from "./middleware/services";
 import type { AppEnv } from "./request-context";
-import type { ServiceOptions } from "./services";
+import { provideServices, type ServiceOptions } from "./services";
 
 /** The one place where a failure becomes an HTTP response. */
 function respondToError(error: Error, c: Context<AppEnv>): Response {

@@ -3,6 +3,7 @@
  * `Env` itself is generated from wrangler.toml by `npm run cf-typegen` (worker-configuration.d.ts).
  */
 import * as z from "zod";
+import type { CachePolicyOverrides } from "./cache/policy";
 import { lazy } from "./lib/lazy";
 
 // Built by the first request, which reads the configuration once per instance, not at every cold
@@ -10,12 +11,13 @@ import { lazy } from "./lib/lazy";
 const configSchema = lazy(() =>
   z.object({
     LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
+    // Cache settings: unset, the policy's defaults apply (src/cache/policy.ts).
     // KV rejects an expirationTtl below 60 seconds.
-    CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(300),
+    CACHE_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).optional(),
     // 0 turns the in-memory tier off; other instances may serve a value this old after a write.
-    MEMORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    MEMORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).optional(),
     // A KV read slower than this is treated as a miss: a hanging cache must not become a 408.
-    CACHE_READ_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+    CACHE_READ_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).optional(),
     // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
     RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ALLOWED_ORIGINS: z.string().default(""),
@@ -25,9 +27,8 @@ const configSchema = lazy(() =>
 /** The Worker's variables, parsed and checked (see the README's configuration table). */
 export interface Config {
   lookupTimeoutMs: number;
-  cacheTtlSeconds: number;
-  memoryCacheTtlMs: number;
-  cacheReadBudgetMs: number;
+  /** What this deployment sets of the cache policy. */
+  cache: CachePolicyOverrides;
   rateLimitPeriodSeconds: number;
   /** Origins that browsers may call from (CORS); empty: CORS off. */
   allowedOrigins: string[];
@@ -46,9 +47,11 @@ export function readConfig(env: Env): Config {
   }
   return {
     lookupTimeoutMs: parsed.data.LOOKUP_TIMEOUT_MS,
-    cacheTtlSeconds: parsed.data.CACHE_TTL_SECONDS,
-    memoryCacheTtlMs: parsed.data.MEMORY_CACHE_TTL_MS,
-    cacheReadBudgetMs: parsed.data.CACHE_READ_TIMEOUT_MS,
+    cache: {
+      kvTtlSeconds: parsed.data.CACHE_TTL_SECONDS,
+      memoryTtlMs: parsed.data.MEMORY_CACHE_TTL_MS,
+      kvReadBudgetMs: parsed.data.CACHE_READ_TIMEOUT_MS,
+    },
     rateLimitPeriodSeconds: parsed.data.RATE_LIMIT_PERIOD_SECONDS,
     allowedOrigins: parsed.data.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())

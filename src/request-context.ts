@@ -4,8 +4,21 @@
  */
 import type { Context } from "hono";
 import type { AuthenticatedToken } from "./auth/token.repository";
+import type { TokenCache } from "./auth/token-cache";
+import type { LookupCache } from "./cache/lookups/lookup-cache";
+import type { Config } from "./env";
+import type { Clock } from "./lib/clock";
 import type { RequestScope } from "./lib/request-scope";
-import type { Services } from "./services";
+
+/** What lives once per Worker instance (made by src/services.ts). */
+export interface Services {
+  config: Config;
+  clock: Clock;
+  /** The database, for reads that no cache serves (management reads). */
+  db: D1Database;
+  lookups: LookupCache;
+  tokens: TokenCache;
+}
 
 /** Hono's environment for this app: the Worker's bindings and the per-request variables. */
 export interface AppEnv {

@@ -1,26 +1,20 @@
 /**
- * What lives once per Worker instance (isolate): the configuration, the clock, the lookup's
- * cache and the token cache. Made on the first request that needs them, so tests can make
- * their own with a clock they step.
+ * What lives once per Worker instance (isolate): the configuration, the clock, the cache policy,
+ * the lookup's cache and the token cache; and the middleware that hands them to each request.
+ * Made on the first request that needs them, so tests can make their own with a clock they step.
  */
+import { createMiddleware } from "hono/factory";
 import { TokenCache } from "./auth/token-cache";
-import { type Config, readConfig } from "./env";
+import { LookupCache } from "./cache/lookups/lookup-cache";
+import { cachePolicy } from "./cache/policy";
+import { readConfig } from "./env";
 import { type Clock, systemClock } from "./lib/clock";
-import { LookupCache } from "./lookup/lookup-cache";
-
-export interface Services {
-  config: Config;
-  clock: Clock;
-  /** The database, for reads that no cache serves (management reads). */
-  db: D1Database;
-  lookups: LookupCache;
-  tokens: TokenCache;
-}
+import type { AppEnv, Services } from "./request-context";
 
 /** What a test may replace; the Worker itself runs on the defaults. */
 export interface ServiceOptions {
   clock?: Clock;
-  /** How long after a write its settle pass runs (default 1.5 s). */
+  /** How long after a write its settle pass runs (default: the cache policy's). */
   settleDelayMs?: number;
 }
 
@@ -32,6 +26,7 @@ export interface ServiceOptions {
 export function createServices(env: Env, options: ServiceOptions = {}): Services {
   const config = readConfig(env);
   const clock = options.clock ?? systemClock;
+  const policy = cachePolicy({ ...config.cache, settleDelayMs: options.settleDelayMs });
   return {
     config,
     clock,
@@ -39,10 +34,27 @@ export function createServices(env: Env, options: ServiceOptions = {}): Services
     lookups: new LookupCache({
       db: env.DB,
       kv: env.CACHE,
-      config,
+      policy: policy.lookups,
       clock,
-      ...(options.settleDelayMs !== undefined && { settleDelayMs: options.settleDelayMs }),
+      maxLoadMs: config.lookupTimeoutMs,
     }),
-    tokens: new TokenCache({ db: env.DB, clock, maxLoadMs: config.lookupTimeoutMs }),
+    tokens: new TokenCache({ db: env.DB, clock, policy: policy.tokens, maxLoadMs: config.lookupTimeoutMs }),
   };
+}
+
+/**
+ * Hands each request its Worker instance's services (`c.var.services`), made on the first
+ * request: one set per `env`, which is the same object for every request of an instance.
+ */
+export function provideServices(options: ServiceOptions = {}) {
+  const made = new WeakMap<Env, Services>();
+  return createMiddleware<AppEnv>(async (c, next) => {
+    let services = made.get(c.env);
+    if (services === undefined) {
+      services = createServices(c.env, options);
+      made.set(c.env, services);
+    }
+    c.set("services", services);
+    await next();
+  });
 }

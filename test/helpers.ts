@@ -12,7 +12,7 @@ import { sha256Hex } from "../src/lib/sha256";
 import { gate, stall } from "./support/stall";
 import { worker } from "./support/worker";
 
-export { lookupCacheKey } from "../src/lookup/lookup-kv";
+export { lookupCacheKey } from "../src/cache/lookups/lookup-kv";
 export { ManualClock } from "./support/manual-clock";
 export { gate, stall } from "./support/stall";
 export { BASE_URL, useWorker, worker } from "./support/worker";

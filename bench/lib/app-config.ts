@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../scripts/lib/wrangler.ts";
 import { readWorkerConfig } from "../../scripts/lib/wrangler-config.ts";
+import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import { BENCH_CONFIG } from "./server.ts";
 
 /**
@@ -33,7 +34,7 @@ export async function appVars(): Promise<Record<string, string>> {
   return vars;
 }
 
-/** The app's settings that the report explains the numbers with (wrangler.toml's [vars]). */
+/** The app's settings that the report explains the numbers with (wrangler.toml's [vars], else the policy's defaults). */
 export interface AppSettings {
   memoryTtlMs: number;
   kvTtlSeconds: number;
@@ -42,7 +43,7 @@ export interface AppSettings {
 /** The settings the reports explain their numbers with, from the variables the server runs with. */
 export function appSettings(vars: Record<string, string>): AppSettings {
   return {
-    memoryTtlMs: Number(vars.MEMORY_CACHE_TTL_MS ?? "5000"),
-    kvTtlSeconds: Number(vars.CACHE_TTL_SECONDS ?? "300"),
+    memoryTtlMs: Number(vars.MEMORY_CACHE_TTL_MS ?? DEFAULT_CACHE_POLICY.lookups.memory.ttlMs),
+    kvTtlSeconds: Number(vars.CACHE_TTL_SECONDS ?? DEFAULT_CACHE_POLICY.lookups.kv.ttlSeconds),
   };
 }

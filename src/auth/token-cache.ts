@@ -1,9 +1,10 @@
 /**
  * Tokens seen recently, per Worker instance, by hash (`null`: no such token). A revoked token
- * must stop working within 60 s, so an entry lives 30 s: a hot token costs no storage round
- * trip, and when its entry expires, concurrent requests share one query.
+ * must stop working within 60 s, so an entry lives half that (src/cache/policy.ts): a hot token
+ * costs no storage round trip, and when its entry expires, concurrent requests share one query.
  */
 import { jsonSize, MemoryCache } from "../cache/memory-cache";
+import type { TokenCachePolicy } from "../cache/policy";
 import { SingleFlight } from "../cache/single-flight";
 import { openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
@@ -12,11 +13,10 @@ import { beforeDeadline } from "../lib/deadline";
 import type { RequestScope } from "../lib/request-scope";
 import { type AuthenticatedToken, findTokenByHash } from "./token.repository";
 
-const TOKEN_TTL_MS = 30_000;
-
 export interface TokenCacheOptions {
   db: D1Database;
   clock: Clock;
+  policy: TokenCachePolicy;
   /** A running token check older than this is not joined (`LOOKUP_TIMEOUT_MS`). */
   maxLoadMs: number;
 }
@@ -24,18 +24,15 @@ export interface TokenCacheOptions {
 export class TokenCache {
   readonly #db: D1Database;
   readonly #clock: Clock;
+  readonly #ttlMs: number;
   readonly #memory: MemoryCache<AuthenticatedToken | null>;
   readonly #loads: SingleFlight<AuthenticatedToken | null>;
 
   constructor(options: TokenCacheOptions) {
     this.#db = options.db;
     this.#clock = options.clock;
-    this.#memory = new MemoryCache({
-      maxEntries: 10_000,
-      maxBytes: 4 * 1024 * 1024,
-      sizeOf: jsonSize,
-      clock: options.clock,
-    });
+    this.#ttlMs = options.policy.ttlMs;
+    this.#memory = new MemoryCache({ ...options.policy, sizeOf: jsonSize, clock: options.clock });
     this.#loads = new SingleFlight(options.clock, options.maxLoadMs);
   }
 
@@ -60,7 +57,7 @@ export class TokenCache {
       ...request,
       clock: this.#clock,
     });
-    this.#memory.set(tokenHash, token, TOKEN_TTL_MS);
+    this.#memory.set(tokenHash, token, this.#ttlMs);
     return token;
   }
 }

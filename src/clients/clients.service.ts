@@ -1,4 +1,4 @@
-import { CLIENT_NOT_FOUND, type ClientSession, found } from "../domain/chat-lookup";
+import type { ClientSession } from "../domain/chat-lookup";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import { type ClientFields, deleteClient, upsertClient } from "./clients.repository";
@@ -14,10 +14,7 @@ export function putClient(
 ): Promise<{ result: ClientSession; bookmark: string | null }> {
   return context.lookups.commit(context, {
     idempotent: true,
-    run: async (db) => {
-      const { record, chatIds } = await upsertClient(db, id, fields);
-      return { result: record, changes: chatIds.map((chatId) => ({ chatId, lookup: found(record) })) };
-    },
+    run: (db) => upsertClient(db, id, fields),
   });
 }
 
@@ -33,14 +30,7 @@ export async function removeClient(
 ): Promise<{ bookmark: string | null }> {
   const { result: existed, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
-    run: async (db) => {
-      const deleted = await deleteClient(db, id);
-      const chatIds = deleted?.chatIds ?? [];
-      return {
-        result: deleted !== null,
-        changes: chatIds.map((chatId) => ({ chatId, lookup: CLIENT_NOT_FOUND })),
-      };
-    },
+    run: (db) => deleteClient(db, id),
   });
   if (!existed) throw new ApiError(404, ErrorMessage.clientNotFound);
   return { bookmark };

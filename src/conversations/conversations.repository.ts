@@ -93,14 +93,13 @@ export async function upsertConversation(
   }
 }
 
-/** Deletes the conversation that has `id` among its ids; answers every id it had (none: no such conversation). */
-export async function deleteConversation(db: Database, id: string): Promise<string[]> {
+/** Deletes the conversation that has `id` among its ids; answers whether there was one. */
+export async function deleteConversation(db: Database, id: string): Promise<boolean> {
   const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
-  const [ids] = await db.batch([
-    db.select({ chatId: chatIds.chatId }).from(chatIds).where(eq(chatIds.conversationId, owner)),
-    db.delete(conversation).where(eq(conversation.id, owner)),
+  const [deleted] = await db.batch([
+    db.delete(conversation).where(eq(conversation.id, owner)).returning({ id: conversation.id }),
   ]);
-  return ids.map((row) => row.chatId);
+  return deleted.length > 0;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { openPrimarySession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
-import { type ChatChange, CONVERSATION_NOT_FOUND } from "../domain/chat-lookup";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import {
@@ -34,11 +33,6 @@ function recordOf(stored: StoredConversation): ConversationRecord {
   };
 }
 
-/** Every id of the conversation now answers what it answers. */
-function changesOf(stored: StoredConversation): ChatChange[] {
-  return stored.ids.map((chatId) => ({ chatId, lookup: stored.lookup }));
-}
-
 /**
  * The conversation that has `chatId` among its ids, read from the primary.
  *
@@ -65,10 +59,7 @@ export async function putConversation(
 ): Promise<ConversationWritten> {
   const { result: stored, bookmark } = await context.lookups.commit(context, {
     idempotent: true,
-    run: async (db) => {
-      const stored = await upsertConversation(db, chatId, clientId);
-      return { result: stored, changes: stored === null ? [] : changesOf(stored) };
-    },
+    run: (db) => upsertConversation(db, chatId, clientId),
   });
   if (stored === null) throw new ApiError(404, ErrorMessage.clientNotFound);
   return { record: recordOf(stored), bookmark };
@@ -85,14 +76,11 @@ export async function removeConversation(
   context: RequestContext,
   chatId: string,
 ): Promise<{ bookmark: string | null }> {
-  const { result: ids, bookmark } = await context.lookups.commit(context, {
+  const { result: existed, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
-    run: async (db) => {
-      const ids = await deleteConversation(db, chatId);
-      return { result: ids, changes: ids.map((id) => ({ chatId: id, lookup: CONVERSATION_NOT_FOUND })) };
-    },
+    run: (db) => deleteConversation(db, chatId),
   });
-  if (ids.length === 0) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  if (!existed) throw new ApiError(404, ErrorMessage.conversationNotFound);
   return { bookmark };
 }
 
@@ -121,22 +109,22 @@ export async function putAlias(
       for (let attempt = 1; attempt <= ALIAS_ATTEMPTS; attempt++) {
         const [target, owner] = await findConversations(db, [chatId, alias]);
         if (target === null || target === undefined) {
-          return { result: { error: ErrorMessage.conversationNotFound }, changes: [] };
+          return { error: ErrorMessage.conversationNotFound };
         }
-        if (owner?.id === target.id) return { result: { stored: target }, changes: [] };
+        if (owner?.id === target.id) return { stored: target };
         if (
           owner &&
           owner.clientId !== null &&
           target.clientId !== null &&
           owner.clientId !== target.clientId
         ) {
-          return { result: { error: ErrorMessage.chatIdConflict }, changes: [] };
+          return { error: ErrorMessage.chatIdConflict };
         }
         const after = owner
           ? await mergeConversations(db, target, owner, alias)
           : await insertAlias(db, target, alias);
         if (after.target !== null && after.owner?.id === after.target.id) {
-          return { result: { stored: after.target }, changes: changesOf(after.target) };
+          return { stored: after.target };
         }
       }
       throw new Error("an alias write kept meeting concurrent writes");
@@ -161,13 +149,7 @@ export async function removeAlias(
 ): Promise<{ bookmark: string | null }> {
   const { result, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
-    run: async (db) => {
-      const outcome = await deleteAlias(db, chatId, alias);
-      return {
-        result: outcome,
-        changes: outcome.removed ? [{ chatId: alias, lookup: CONVERSATION_NOT_FOUND }] : [],
-      };
-    },
+    run: (db) => deleteAlias(db, chatId, alias),
   });
   if (!result.conversation) throw new ApiError(404, ErrorMessage.conversationNotFound);
   if (!result.removed) throw new ApiError(404, ErrorMessage.aliasNotFound);

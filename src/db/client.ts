@@ -57,3 +57,60 @@ export function openReadSession(
 export function openPrimarySession(d1: D1Database): SessionDatabase {
   return sessionDatabase(d1.withSession("first-primary"));
 }
+
+/** Statements that end every batch of a {@link openClosingSession}, and what is done with their results. */
+export interface BatchEnding {
+  /** The statements, prepared on the session they will run in. */
+  statements(session: D1DatabaseSession): D1PreparedStatement[];
+  /** Takes the results of those statements (they are not returned to the caller). */
+  read(results: D1Result[]): void;
+}
+
+/**
+ * A session on the primary whose every batch ends with `ending`'s statements, in the same atomic
+ * batch; the caller's statements answer as usual. {@link ClosingSession.close} runs them on their
+ * own when a statement ran outside a batch since the last batch, so they always see the end.
+ */
+export interface ClosingSession extends SessionDatabase {
+  close(): Promise<void>;
+}
+
+const EXECUTIONS = ["run", "all", "raw", "first"] as const;
+
+export function openClosingSession(d1: D1Database, ending: BatchEnding): ClosingSession {
+  const session = d1.withSession("first-primary");
+  let outsideBatch = false;
+  // Statements run on their own are noted; prepared ones stay the binding's own objects, which
+  // is what `batch` requires.
+  const noted = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const bind = statement.bind.bind(statement);
+    statement.bind = (...values: unknown[]) => noted(bind(...values));
+    for (const name of EXECUTIONS) {
+      const execute = (statement[name] as (...args: unknown[]) => Promise<unknown>).bind(statement);
+      Object.assign(statement, {
+        [name]: (...args: unknown[]) => {
+          outsideBatch = true;
+          return execute(...args);
+        },
+      });
+    }
+    return statement;
+  };
+  const batch = async <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
+    const results = await session.batch<T>([...statements, ...ending.statements(session)]);
+    outsideBatch = false;
+    ending.read(results.slice(statements.length));
+    return results.slice(0, statements.length);
+  };
+  const closing = {
+    prepare: (query: string) => noted(session.prepare(query)),
+    batch,
+    getBookmark: () => session.getBookmark(),
+  };
+  return {
+    ...sessionDatabase(closing as unknown as D1DatabaseSession),
+    close: async () => {
+      if (outsideBatch) await batch([]);
+    },
+  };
+}

@@ -27,7 +27,7 @@ export const conversation = sqliteTable(
   "conversation",
   {
     id: text("id").primaryKey(),
-    // Always the canonical form (see src/chat-id.ts); unique, so one chat is one row.
+    // Always the canonical form (see src/domain/chat-id.ts); unique, so one chat is one row.
     chatId: text("chat_id").notNull().unique("conversation_chat_id_unique"),
     clientId: text("client_id").references(() => clients.id, { onDelete: "set null" }),
     createdAt: createdAt(),
@@ -50,6 +50,16 @@ export const chatIds = sqliteTable(
   },
   (table) => [index("chat_ids_conversation_id_idx").on(table.conversationId)],
 );
+
+/**
+ * The chats whose lookup answer a write changed, recorded by triggers (migrations/0004_chat_changes_recorded.sql) as the
+ * write runs and read back and emptied in the same atomic batch (src/cache/lookups/lookup-cache.ts), so
+ * that what the caches must refresh comes from the data itself, never from a list a caller kept.
+ * Empty between writes.
+ */
+export const chatChanges = sqliteTable("chat_changes", {
+  chatId: text("chat_id").notNull(),
+});
 
 /** The scopes a token may carry. */
 export const TOKEN_SCOPES = ["clients:read", "clients:write"] as const;

@@ -6,9 +6,9 @@ import {
   parseChatId,
   parseOtherChatId,
 } from "../domain/chat-id";
+import type { BatchItem } from "../domain/chat-lookup";
 import { ErrorMessage } from "../errors";
 import { lazy } from "../lib/lazy";
-import type { BatchItem } from "./lookup.service";
 
 /** The query of `GET /api/clients/view`. */
 export const viewClientQuerySchema = lazy(() =>

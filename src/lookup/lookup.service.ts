@@ -1,23 +1,13 @@
-import { type ChatLookup, type ClientSession, CONVERSATION_NOT_FOUND } from "../domain/chat-lookup";
+import type { CacheTier, ReadOptions } from "../cache/lookups/lookup-cache";
+import {
+  type BatchItem,
+  type ChatLookup,
+  type ChatQuery,
+  CONVERSATION_NOT_FOUND,
+  type LookupAnswer,
+} from "../domain/chat-lookup";
 import { ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
-import type { CacheTier, ReadOptions } from "./lookup-cache";
-
-/** A person's chat, by the ids the message carried (canonical, see src/domain/chat-id.ts). */
-export interface ChatQuery {
-  chatId: string;
-  /** The other id of the same person, when the message carried one. */
-  alt?: string | undefined;
-}
-
-type InputError = typeof ErrorMessage.chatIdRequired | typeof ErrorMessage.chatIdInvalid;
-type NotFound = typeof ErrorMessage.conversationNotFound | typeof ErrorMessage.clientNotFound;
-
-/** What the caller sees of a chat: its client's session, or the contract's message. */
-export type LookupAnswer = { record: ClientSession } | { error: InputError | NotFound };
-
-/** A batch item: a valid query, or the 400 message the single lookup would answer for it. */
-export type BatchItem = { query: ChatQuery } | { error: InputError };
 
 /** The answers of one or more lookups, and where they came from. */
 export interface LookupResults {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cacheKeyOf } from "../../scripts/lib/transfer/cache-key.ts";
-import { lookupCacheKey } from "../../src/lookup/lookup-kv";
+import { lookupCacheKey } from "../../src/cache/lookups/lookup-kv";
 
 // `npm run import` removes the KV entries an import made stale by their keys: it must compute
 // exactly the keys the Worker stores its answers under.

@@ -1,6 +1,6 @@
 /**
  * The KV key under which the Worker caches the lookup of a canonical chat id: the one
- * `lookupCacheKey` (src/lookup/lookup-kv.ts) gives, which a test in the Worker's suite holds
+ * `lookupCacheKey` (src/cache/lookups/lookup-kv.ts) gives, which a test in the Worker's suite holds
  * this to. Imports nothing Node-only, so that test can run it in workerd.
  */
 import { sha256Hex } from "../../../src/lib/sha256.ts";

@@ -13,6 +13,8 @@ import type { ClientSession, ImportPlan } from "./plan.ts";
 import { Progress } from "./progress.ts";
 import { literal, multiRow, requests, type Statement } from "./sql.ts";
 
+const CLEAR_CHAT_CHANGES = "DELETE FROM chat_changes";
+
 const row = (...values: (string | null)[]) => `(${values.map(literal).join(",")})`;
 
 function upsertClients(clients: readonly ClientSession[]): Iterable<Statement> {
@@ -98,7 +100,10 @@ export async function writeStatements(
   let running: Promise<void> | undefined;
   const send = async (request: Statement[], number: number) => {
     try {
-      await db.batch(request.map((statement) => statement.sql));
+      // The chats these statements change are recorded by triggers for the caches (see
+      // chat_changes in src/db/schema.ts); the import clears its own KV entries, so it empties
+      // that record in the same batch, and no later write refreshes them all again.
+      await db.batch([...request.map((statement) => statement.sql), CLEAR_CHAT_CHANGES]);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const written =

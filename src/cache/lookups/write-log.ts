@@ -4,11 +4,10 @@
  * that chat came since, so a lookup that read D1 just before a write never puts the old answer
  * back; and a load after a write reads D1 at least as new as that write, even from a replica.
  */
-import { jsonSize, MemoryCache } from "../cache/memory-cache";
-import type { Clock } from "../lib/clock";
 
-// Longer than any load lasts (a load ends by its request's deadline, at most 60 s).
-const REMEMBERED_MS = 120_000;
+import type { Clock } from "../../lib/clock";
+import { jsonSize, MemoryCache } from "../memory-cache";
+import type { LookupCachePolicy } from "../policy";
 
 interface LastWrite {
   sequence: number;
@@ -18,14 +17,11 @@ interface LastWrite {
 export class WriteLog {
   #sequence = 0;
   readonly #last: MemoryCache<LastWrite>;
+  readonly #rememberMs: number;
 
-  constructor(clock: Clock) {
-    this.#last = new MemoryCache({
-      maxEntries: 100_000,
-      maxBytes: 32 * 1024 * 1024,
-      sizeOf: jsonSize,
-      clock,
-    });
+  constructor(policy: LookupCachePolicy["writeLog"], clock: Clock) {
+    this.#last = new MemoryCache({ ...policy, sizeOf: jsonSize, clock });
+    this.#rememberMs = policy.rememberMs;
   }
 
   /** The sequence a load starting now starts at. */
@@ -36,7 +32,7 @@ export class WriteLog {
   /** Records a write to `chatIds`; answers its sequence. */
   record(chatIds: Iterable<string>, bookmark: string | null): number {
     const sequence = ++this.#sequence;
-    for (const chatId of chatIds) this.#last.set(chatId, { sequence, bookmark }, REMEMBERED_MS);
+    for (const chatId of chatIds) this.#last.set(chatId, { sequence, bookmark }, this.#rememberMs);
     return sequence;
   }
 

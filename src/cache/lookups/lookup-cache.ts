@@ -19,18 +19,19 @@
  *    limit, an older answer another instance stored meanwhile, and replies of two writes that
  *    crossed.
  */
-import { jsonSize, MemoryCache } from "../cache/memory-cache";
-import { NextRead } from "../cache/next-read";
-import { SingleFlight } from "../cache/single-flight";
-import { type Database, openPrimarySession, openReadSession } from "../db/client";
-import { withTransientRetries } from "../db/retry";
-import type { ChatChange, ChatLookup } from "../domain/chat-lookup";
-import type { Config } from "../env";
-import type { Clock } from "../lib/clock";
-import { beforeDeadline, OVER_BUDGET, withinBudget } from "../lib/deadline";
-import { describeError, logEvent } from "../lib/log";
-import type { RequestScope } from "../lib/request-scope";
-import { findSessionsByChatIds } from "./lookup.repository";
+
+import { type Database, openClosingSession, openPrimarySession, openReadSession } from "../../db/client";
+import { withTransientRetries } from "../../db/retry";
+import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
+import type { Clock } from "../../lib/clock";
+import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
+import { describeError, logEvent } from "../../lib/log";
+import type { RequestScope } from "../../lib/request-scope";
+import { jsonSize, MemoryCache } from "../memory-cache";
+import { NextRead } from "../next-read";
+import type { LookupCachePolicy } from "../policy";
+import { SingleFlight } from "../single-flight";
+import { findSessionsByChatIds, readChangedChats } from "./lookup.repository";
 import { LookupKv } from "./lookup-kv";
 import { WriteLog } from "./write-log";
 
@@ -63,10 +64,14 @@ export interface CacheRead {
   bookmark: string | null;
 }
 
-/** A D1 write, and what it changes. */
+/**
+ * A D1 write. Which chats it changed is read from the database in each of its batches (see
+ * {@link LookupCache.commit}); a write that runs a statement outside a batch costs one more
+ * round trip to read them.
+ */
 export interface Write<T> {
-  /** Runs the write on the primary; answers its result and every chat whose answer it changed. */
-  run(db: Database): Promise<{ result: T; changes: readonly ChatChange[] }>;
+  /** Runs the write on the primary and answers its result. */
+  run(db: Database): Promise<T>;
   /** Whether it may run again after a transient D1 error: only an idempotent write may. */
   idempotent: boolean;
 }
@@ -74,10 +79,10 @@ export interface Write<T> {
 export interface LookupCacheOptions {
   db: D1Database;
   kv: KVNamespace;
-  config: Config;
+  policy: LookupCachePolicy;
   clock: Clock;
-  /** How long after a write its settle pass runs (default 1.5 s: after KV's per-key write limit). */
-  settleDelayMs?: number;
+  /** A running load older than this is not joined (`LOOKUP_TIMEOUT_MS`). */
+  maxLoadMs: number;
 }
 
 interface Loaded {
@@ -94,9 +99,9 @@ interface PartitionEntry {
 
 export class LookupCache {
   readonly #db: D1Database;
-  readonly #config: Config;
+  readonly #policy: LookupCachePolicy;
   readonly #clock: Clock;
-  readonly #settleDelayMs: number;
+  readonly #maxLoadMs: number;
   readonly #kv: LookupKv;
   readonly #writes: WriteLog;
   readonly #loads: SingleFlight<Loaded>;
@@ -107,25 +112,16 @@ export class LookupCache {
   readonly #partitions: MemoryCache<PartitionEntry>;
 
   constructor(options: LookupCacheOptions) {
+    const { policy, clock } = options;
     this.#db = options.db;
-    this.#config = options.config;
-    this.#clock = options.clock;
-    this.#settleDelayMs = options.settleDelayMs ?? 1500;
-    this.#kv = new LookupKv(options.kv, options.config, options.clock);
-    this.#writes = new WriteLog(options.clock);
-    this.#loads = new SingleFlight(options.clock, options.config.lookupTimeoutMs);
-    this.#memory = new MemoryCache({
-      maxEntries: 50_000,
-      maxBytes: 16 * 1024 * 1024,
-      sizeOf: jsonSize,
-      clock: options.clock,
-    });
-    this.#partitions = new MemoryCache({
-      maxEntries: 20_000,
-      maxBytes: 8 * 1024 * 1024,
-      sizeOf: jsonSize,
-      clock: options.clock,
-    });
+    this.#policy = policy;
+    this.#clock = clock;
+    this.#maxLoadMs = options.maxLoadMs;
+    this.#kv = new LookupKv(options.kv, policy.kv, clock);
+    this.#writes = new WriteLog(policy.writeLog, clock);
+    this.#loads = new SingleFlight(clock, options.maxLoadMs);
+    this.#memory = new MemoryCache({ ...policy.memory, sizeOf: jsonSize, clock });
+    this.#partitions = new MemoryCache({ ...policy.partitions, sizeOf: jsonSize, clock });
   }
 
   /**
@@ -169,13 +165,27 @@ export class LookupCache {
 
   /**
    * Runs `write` in D1 and keeps every tier true to what it changed (see the module comment),
-   * also when it commits after the request's deadline.
+   * also when it commits after the request's deadline. What it changed is not for the write to
+   * say: every batch it runs ends with a read of the chats its statements changed, as triggers
+   * recorded them in the same transaction, with their new answers.
    *
    * @throws {ApiError} 408 when the write has not answered by the request's deadline.
    */
   async commit<T>(request: RequestScope, write: Write<T>): Promise<{ result: T; bookmark: string | null }> {
-    const session = openPrimarySession(this.#db);
-    const run = () => write.run(session.db);
+    let session = openPrimarySession(this.#db);
+    const run = async () => {
+      const changed = new Map<string, ChatLookup>();
+      const closing = openClosingSession(
+        this.#db,
+        readChangedChats((changes) => {
+          for (const { chatId, lookup } of changes) changed.set(chatId, lookup);
+        }),
+      );
+      session = closing;
+      const result = await write.run(closing.db);
+      await closing.close();
+      return { result, changes: [...changed].map(([chatId, lookup]): ChatChange => ({ chatId, lookup })) };
+    };
     const attempt = withTransientRetries(run, { ...request, clock: this.#clock }, write.idempotent);
     const committed = attempt.then(({ result, changes }) => {
       const bookmark = session.bookmark();
@@ -185,7 +195,7 @@ export class LookupCache {
       );
       for (const { chatId, lookup } of changes) {
         this.#loads.forget(chatId);
-        this.#memory.set(chatId, lookup, this.#config.memoryCacheTtlMs);
+        this.#memory.set(chatId, lookup, this.#policy.memory.ttlMs);
       }
       const kvRefresh = this.#kv.write(request, changes, { level: "error", event: "cache.refresh_failed" });
       request.waitUntil(kvRefresh.then(() => this.#settleLater(request, changes, sequence)));
@@ -227,7 +237,7 @@ export class LookupCache {
     for (const [chatId, lookup] of read.answers) {
       answers.set(chatId, lookup);
       if (!this.#writes.writtenSince(chatId, sequence)) {
-        this.#partitions.set(keyOf(chatId), { lookup, sequence }, this.#config.memoryCacheTtlMs);
+        this.#partitions.set(keyOf(chatId), { lookup, sequence }, this.#policy.partitions.ttlMs);
       }
     }
     return { answers, tier: "d1", bookmark: read.bookmark };
@@ -251,8 +261,7 @@ export class LookupCache {
     for (const [chatId, lookup] of read.answers) {
       this.#remember(chatId, lookup, sequence);
       loaded.set(chatId, { lookup, tier: "d1", bookmark: read.bookmark });
-      // Not-found answers stay in memory only: KV holds what exists.
-      if (lookup.status === "found") toKv.push({ chatId, lookup });
+      if (lookup.status === "found" || this.#policy.kv.storesNotFound) toKv.push({ chatId, lookup });
     }
     this.#storeInKv(request, toKv, sequence);
     return loaded;
@@ -289,7 +298,7 @@ export class LookupCache {
   /** Keeps what a load read in memory, unless a write to the chat came after the load started. */
   #remember(chatId: string, lookup: ChatLookup, sequence: number): boolean {
     if (this.#writes.writtenSince(chatId, sequence)) return false;
-    this.#memory.set(chatId, lookup, this.#config.memoryCacheTtlMs);
+    this.#memory.set(chatId, lookup, this.#policy.memory.ttlMs);
     return true;
   }
 
@@ -299,7 +308,7 @@ export class LookupCache {
     request.waitUntil(
       (async () => {
         const current = changes.filter(({ chatId }) => !this.#writes.writtenSince(chatId, sequence));
-        const budgetMs = this.#config.lookupTimeoutMs;
+        const budgetMs = this.#maxLoadMs;
         const stored = this.#kv.write(request, current, { level: "warn", event: "cache.write_failed" });
         if ((await withinBudget(stored, budgetMs, this.#clock)) === OVER_BUDGET) {
           logEvent("warn", "cache.write_timeout", { requestId: request.requestId, budgetMs });
@@ -310,7 +319,7 @@ export class LookupCache {
 
   async #settleLater(request: RequestScope, changes: readonly ChatChange[], sequence: number): Promise<void> {
     if (changes.length === 0) return;
-    await this.#clock.sleep(this.#settleDelayMs);
+    await this.#clock.sleep(this.#policy.settleDelayMs);
     try {
       const chatIds = changes.map((change) => change.chatId);
       const answers = await findSessionsByChatIds(openPrimarySession(this.#db).db, chatIds);

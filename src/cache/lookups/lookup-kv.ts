@@ -1,24 +1,21 @@
 /**
- * The KV tier of the lookup: found answers only, per location, for `CACHE_TTL_SECONDS`, under a
+ * The KV tier of the lookup: found answers only, per location, for the policy's TTL, under a
  * key that carries no phone number (a SHA-256 of the canonical chat id behind a version prefix,
  * so a change of the cached shape never reads old entries).
  *
  * KV is an optimisation only: a failing or slow read is a miss and a failing write is dropped,
  * both logged, never a failed lookup.
  */
-import type { ChatChange, ChatLookup, ClientSession } from "../domain/chat-lookup";
-import type { Config } from "../env";
-import type { Clock } from "../lib/clock";
-import { OVER_BUDGET, withinBudget } from "../lib/deadline";
-import { describeError, logEvent } from "../lib/log";
-import type { RequestScope } from "../lib/request-scope";
-import { sha256Hex } from "../lib/sha256";
+
+import type { ChatChange, ChatLookup, ClientSession } from "../../domain/chat-lookup";
+import type { Clock } from "../../lib/clock";
+import { OVER_BUDGET, withinBudget } from "../../lib/deadline";
+import { describeError, logEvent } from "../../lib/log";
+import type { RequestScope } from "../../lib/request-scope";
+import { sha256Hex } from "../../lib/sha256";
+import type { LookupCachePolicy } from "../policy";
 
 const KEY_PREFIX = "lookup:v1:";
-// KV reads at most 100 keys at once.
-const KEYS_PER_READ = 100;
-// KV calls beyond a few in flight only queue.
-const WRITE_CONCURRENCY = 20;
 
 /** The KV key of a canonical chat id. */
 export async function lookupCacheKey(chatId: string): Promise<string> {
@@ -33,28 +30,28 @@ function isClientSession(value: unknown): value is ClientSession {
 
 export class LookupKv {
   readonly #kv: KVNamespace;
-  readonly #config: Config;
+  readonly #policy: LookupCachePolicy["kv"];
   readonly #clock: Clock;
 
-  constructor(kv: KVNamespace, config: Config, clock: Clock) {
+  constructor(kv: KVNamespace, policy: LookupCachePolicy["kv"], clock: Clock) {
     this.#kv = kv;
-    this.#config = config;
+    this.#policy = policy;
     this.#clock = clock;
   }
 
   /**
    * The records KV holds for `chatIds`, in one read (a bulk read for several ids). A miss, a
-   * malformed entry, a failure, or a read slower than `CACHE_READ_TIMEOUT_MS` leaves an id out.
+   * malformed entry, a failure, or a read slower than the policy's budget leaves an id out.
    */
   async read(request: RequestScope, chatIds: readonly string[]): Promise<Map<string, ClientSession>> {
     const keys = await Promise.all(chatIds.map(lookupCacheKey));
     const records = new Map<string, ClientSession>();
     try {
-      const values = await withinBudget(this.#get(keys), this.#config.cacheReadBudgetMs, this.#clock);
+      const values = await withinBudget(this.#get(keys), this.#policy.readBudgetMs, this.#clock);
       if (values === OVER_BUDGET) {
         logEvent("warn", "cache.read_timeout", {
           requestId: request.requestId,
-          budgetMs: this.#config.cacheReadBudgetMs,
+          budgetMs: this.#policy.readBudgetMs,
         });
         return records;
       }
@@ -73,11 +70,11 @@ export class LookupKv {
   async #get(keys: readonly string[]): Promise<unknown[]> {
     if (keys.length === 1) return [await this.#kv.get(keys[0] as string, "json")];
     const chunks: string[][] = [];
-    for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
-      chunks.push(keys.slice(start, start + KEYS_PER_READ));
-    }
+    const perRead = this.#policy.keysPerRead;
+    for (let start = 0; start < keys.length; start += perRead)
+      chunks.push(keys.slice(start, start + perRead));
     const maps = await Promise.all(chunks.map((chunk) => this.#kv.get(chunk, "json")));
-    return keys.map((key, index) => maps[Math.floor(index / KEYS_PER_READ)]?.get(key));
+    return keys.map((key, index) => maps[Math.floor(index / perRead)]?.get(key));
   }
 
   /**
@@ -89,11 +86,10 @@ export class LookupKv {
     changes: readonly ChatChange[],
     failure: { level: "warn" | "error"; event: string },
   ): Promise<void> {
-    for (let start = 0; start < changes.length; start += WRITE_CONCURRENCY) {
+    const concurrency = this.#policy.writeConcurrency;
+    for (let start = 0; start < changes.length; start += concurrency) {
       const outcomes = await Promise.allSettled(
-        changes
-          .slice(start, start + WRITE_CONCURRENCY)
-          .map(({ chatId, lookup }) => this.#set(chatId, lookup)),
+        changes.slice(start, start + concurrency).map(({ chatId, lookup }) => this.#set(chatId, lookup)),
       );
       for (const outcome of outcomes) {
         if (outcome.status === "rejected") {
@@ -109,7 +105,7 @@ export class LookupKv {
   async #set(chatId: string, lookup: ChatLookup): Promise<void> {
     const key = await lookupCacheKey(chatId);
     if (lookup.status === "found") {
-      await this.#kv.put(key, JSON.stringify(lookup.record), { expirationTtl: this.#config.cacheTtlSeconds });
+      await this.#kv.put(key, JSON.stringify(lookup.record), { expirationTtl: this.#policy.ttlSeconds });
     } else {
       await this.#kv.delete(key);
     }

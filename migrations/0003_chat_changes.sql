@@ -1,0 +1,3 @@
+CREATE TABLE `chat_changes` (
+	`chat_id` text NOT NULL
+);

@@ -1,0 +1,91 @@
+/**
+ * Every TTL, bound, delay and rule of the caches, in one object: {@link cachePolicy} builds it
+ * once per Worker instance (src/services.ts) and each cache takes its part. Defaults live here
+ * and only here; three of them can be set per deployment (docs/configuration.md).
+ *
+ * Free of imports on purpose: the benchmark and the end-to-end suite read the defaults too.
+ */
+
+/** The caches of the lookup: memory, KV and the bookkeeping that keeps them true. */
+export interface LookupCachePolicy {
+  /** This instance's memory: every answer, found or not. */
+  memory: { ttlMs: number; maxEntries: number; maxBytes: number };
+  /**
+   * The memories of callers who must not learn what others asked (session-limited tokens), one
+   * per set of sessions; an entry also ends at the next write to its chat.
+   */
+  partitions: { ttlMs: number; maxEntries: number; maxBytes: number };
+  kv: {
+    ttlSeconds: number;
+    /** A KV read slower than this is a miss: the answer comes from D1. */
+    readBudgetMs: number;
+    /** KV reads at most this many keys at once. */
+    keysPerRead: number;
+    /** KV writes in flight at once; beyond a few, they only queue. */
+    writeConcurrency: number;
+    /** Whether "not found" answers are stored in KV: no, KV holds what exists. */
+    storesNotFound: boolean;
+  };
+  /** How long this instance remembers a write to a chat: longer than any load lasts. */
+  writeLog: { rememberMs: number; maxEntries: number; maxBytes: number };
+  /**
+   * How long after a write its chats are read again from the primary and the tiers set to that:
+   * past KV's limit of one write per key per second.
+   */
+  settleDelayMs: number;
+}
+
+/** Tokens seen recently, by hash: a revoked token must stop working within 60 s. */
+export interface TokenCachePolicy {
+  ttlMs: number;
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export interface CachePolicy {
+  lookups: LookupCachePolicy;
+  tokens: TokenCachePolicy;
+}
+
+/** What a deployment may set (`MEMORY_CACHE_TTL_MS`, `CACHE_TTL_SECONDS`, `CACHE_READ_TIMEOUT_MS`). */
+export interface CachePolicyOverrides {
+  memoryTtlMs?: number | undefined;
+  kvTtlSeconds?: number | undefined;
+  kvReadBudgetMs?: number | undefined;
+  settleDelayMs?: number | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/** The policy when nothing is set. */
+export const DEFAULT_CACHE_POLICY: CachePolicy = {
+  lookups: {
+    memory: { ttlMs: 5000, maxEntries: 50_000, maxBytes: 16 * MiB },
+    partitions: { ttlMs: 5000, maxEntries: 20_000, maxBytes: 8 * MiB },
+    kv: { ttlSeconds: 300, readBudgetMs: 250, keysPerRead: 100, writeConcurrency: 20, storesNotFound: false },
+    // A load ends by its request's deadline, at most 60 s.
+    writeLog: { rememberMs: 120_000, maxEntries: 100_000, maxBytes: 32 * MiB },
+    settleDelayMs: 1500,
+  },
+  tokens: { ttlMs: 30_000, maxEntries: 10_000, maxBytes: 4 * MiB },
+};
+
+/** The policy with a deployment's settings applied. */
+export function cachePolicy(overrides: CachePolicyOverrides = {}): CachePolicy {
+  const { lookups, tokens } = DEFAULT_CACHE_POLICY;
+  const memoryTtlMs = overrides.memoryTtlMs ?? lookups.memory.ttlMs;
+  return {
+    lookups: {
+      ...lookups,
+      memory: { ...lookups.memory, ttlMs: memoryTtlMs },
+      partitions: { ...lookups.partitions, ttlMs: memoryTtlMs },
+      kv: {
+        ...lookups.kv,
+        ttlSeconds: overrides.kvTtlSeconds ?? lookups.kv.ttlSeconds,
+        readBudgetMs: overrides.kvReadBudgetMs ?? lookups.kv.readBudgetMs,
+      },
+      settleDelayMs: overrides.settleDelayMs ?? lookups.settleDelayMs,
+    },
+    tokens,
+  };
+}
