@@ -1,5 +1,5 @@
 /**
- * The client package's lookups (its built ES module, as a Worker imports it) against the
+ * The client package's lookups (its source, imported by name as a Worker would) against the
  * test's Worker: `getClientSession` and `getClientSessions`, their results and what they send.
  */
 import { createClient } from "chat-session-lookup-client";
