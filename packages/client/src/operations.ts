@@ -3,6 +3,10 @@
  * (`/openapi.json`), its method and path, and the JSON of its parameters, body and answer.
  * The repository's test/node/client-contract.node.test.ts fails when these differ from the
  * document, or when an operation of the document has no entry here or no client method.
+ *
+ * A new operation: its entry in `Operations` and `ROUTES` (and a path parameter's 400s in
+ * transport.ts), a method of the same name in client.ts that sends it, and its row in the
+ * README's table of methods.
  */
 import type { ErrorMessage } from "./errors.js";
 import type { LookupError } from "./results.js";
