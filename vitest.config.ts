@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 
@@ -19,6 +20,16 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    resolve: {
+      // The client package's tests run its source, so that none needs its build (dist/) first;
+      // e2e/client-package.e2e.ts tests the built package, as a bot installs it.
+      alias: [
+        {
+          find: /^chat-session-lookup-client$/,
+          replacement: fileURLToPath(new URL("./packages/client/src/index.ts", import.meta.url)),
+        },
+      ],
+    },
     test: {
       include: ["test/**/*.test.ts"],
       // Those run in Node: vitest.node.config.ts.

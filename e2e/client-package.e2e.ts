@@ -60,6 +60,7 @@ function tourResults(runId: string) {
   const found = { ok: true, clientId, sessionId: `session-${runId}` };
   const written = { ok: true, bookmark: expect.any(String) };
   return {
+    health: { ok: true },
     putClient: { ...found, ...written },
     putConversation: { ...written, chatId, clientId, aliases: [] },
     readOwnWrite: found,
@@ -95,7 +96,7 @@ async function readmeExample(file: string, heading: string): Promise<string> {
 
 describe("the client package, installed from its tarball", () => {
   it("ships only its built files and README, with no dependencies or install scripts", async () => {
-    const dist = /^dist\/(esm|cjs)\/(client|errors|index|records|results|transport)\.(js|d\.ts)$/;
+    const dist = /^dist\/(esm|cjs)\/(client|errors|index|operations|records|results|transport)\.(js|d\.ts)$/;
     const unexpected = packed.files.filter(
       (file) =>
         !dist.test(file) && !["LICENSE", "README.md", "package.json", "dist/cjs/package.json"].includes(file),

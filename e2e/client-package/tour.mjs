@@ -9,6 +9,7 @@ import { createClient, ERROR_MESSAGES, MAX_BATCH_LOOKUPS } from "chat-session-lo
  */
 export async function tour({ baseUrl, token, run }) {
   const lookup = createClient({ baseUrl, token });
+  const health = await lookup.getHealth();
   const clientId = `package-${run}`;
   const chatId = `49${run}@c.us`;
   const lid = `77${run}@lid`;
@@ -32,6 +33,7 @@ export async function tour({ baseUrl, token, run }) {
   const unreachable = await createClient({ baseUrl: "http://127.0.0.1:9", token }).getClientSession(chatId);
 
   return {
+    health,
     putClient,
     putConversation,
     readOwnWrite,

@@ -26,7 +26,8 @@ export async function sessionOf(chatId: string, alt?: string): Promise<string | 
 
 export async function relink(chatId: string, clientId: string | null): Promise<string> {
   const written = await lookup.putConversation(chatId, { clientId });
-  if (!written.ok) return written.status === 0 ? "retry later" : written.error;
+  if (!written.ok && written.error === "Timeout") return "retry later";
+  if (!written.ok) return [written.error, ...(written.details ?? []).map(({ path }) => path)].join(" ");
   const read = await lookup.getClientSession(chatId, { bookmark: written.bookmark });
   return read.ok ? read.sessionId : written.aliases.join(" ");
 }

@@ -1,5 +1,5 @@
 /**
- * The client package's lookups (its built ES module, as a Worker imports it) against the
+ * The client package's lookups (its source, imported by name as a Worker would) against the
  * test's Worker: `getClientSession` and `getClientSessions`, their results and what they send.
  */
 import { createClient } from "chat-session-lookup-client";
@@ -129,13 +129,16 @@ describe("getClientSessions", () => {
     expect(batch.ok && batch.results).toEqual(singles);
   });
 
-  it("fails as a whole for no lookups or more than 100, and sends the freshness headers", async () => {
+  it("fails as a whole for no lookups or more than 100, saying why, and sends the freshness headers", async () => {
     const { fetch, sent } = recordingFetch();
     const client = createClient({ baseUrl: BASE_URL, token, fetch });
-    const tooMany = Array.from({ length: 101 }, () => ({ chatId: uniqueChatId() }));
-    const refused = failure(400, "Invalid request body");
-    expect(await client.getClientSessions([])).toEqual(refused);
-    expect(await client.getClientSessions(tooMany)).toEqual(refused);
+    const tooMany = Array.from({ length: 150 }, () => ({ chatId: uniqueChatId() }));
+    expect(await client.getClientSessions([])).toEqual(
+      failure(400, "Invalid request body", [{ path: "lookups", message: expect.stringContaining("1") }]),
+    );
+    expect(await client.getClientSessions(tooMany)).toEqual(
+      failure(400, "Invalid request body", [{ path: "lookups", message: expect.stringContaining("100") }]),
+    );
 
     await client.getClientSessions([{ chatId: uniqueChatId() }], { bookmark: "bookmark-1" });
     const batch = sent.at(-1);

@@ -1,6 +1,7 @@
 /**
  * What the client package sends and how it reads what comes back, whatever the network does:
- * URLs and encoding, headers, failures without an answer, answers that are not the service's.
+ * URLs and encoding, headers, the health check, failures without an answer (a timeout told apart
+ * from a failed request), the service's details, answers that are not the service's.
  */
 import { createClient, type FetchFunction } from "chat-session-lookup-client";
 import { describe, expect, it } from "vitest";
@@ -14,6 +15,19 @@ const answering =
     new Response(body, { status, headers: { "Content-Type": "application/json" } });
 
 const networkError = failure(0, "Network error");
+const timeout = failure(0, "Timeout");
+
+/** A `fetch` that never answers, and fails with the signal's reason once it aborts. */
+function silentFetch(): { fetch: FetchFunction; signals: AbortSignal[] } {
+  const signals: AbortSignal[] = [];
+  const fetch: FetchFunction = (_url, init) =>
+    new Promise((_, reject) => {
+      const signal = init.signal ?? AbortSignal.abort(new Error("no signal"));
+      signals.push(signal);
+      signal.addEventListener("abort", () => reject(signal.reason));
+    });
+  return { fetch, signals };
+}
 const unexpected = (status: number) => failure(status, "Unexpected response");
 
 describe("requests", () => {
@@ -57,6 +71,15 @@ describe("requests", () => {
     expect(sent[0]?.body).toBe('{"client_id":null}');
   });
 
+  it("checks the service's health without a scope, and reads its answer", async () => {
+    const { fetch, sent } = recordingFetch();
+    const client = createClient({ baseUrl: BASE_URL, token: "csl_nobody", fetch });
+    expect(await client.getHealth()).toEqual({ ok: true });
+    expect(sent.map(({ method, url }) => `${method} ${url.slice(BASE_URL.length)}`)).toEqual(["GET /health"]);
+    const down = createClient({ baseUrl: BASE_URL, token: "t", fetch: answering('{"status":"down"}') });
+    expect(await down.getHealth()).toEqual(unexpected(200));
+  });
+
   it("refuses a base URL that is not absolute and a timeout that is not positive", () => {
     expect(() => createClient({ baseUrl: "lookup.example", token: "t" })).toThrow(TypeError);
     expect(() => createClient({ baseUrl: BASE_URL, token: "t", timeoutMs: 0 })).toThrow(TypeError);
@@ -65,23 +88,39 @@ describe("requests", () => {
 });
 
 describe("failures", () => {
-  it("answers Network error, without throwing, when no answer arrives", async () => {
+  it("answers Network error, without throwing, when the request fails", async () => {
     const failing: FetchFunction = () => Promise.reject(new TypeError("fetch failed"));
     const client = createClient({ baseUrl: BASE_URL, token: "t", fetch: failing });
     expect(await client.getClientSession("123@c.us")).toEqual(networkError);
     expect(await client.putClient("abc", { sessionId: "s" })).toEqual(networkError);
   });
 
-  it("gives up after timeoutMs and answers Network error, without throwing", async () => {
-    let signal: AbortSignal | undefined;
-    const silent: FetchFunction = (_url, init) =>
-      new Promise((_, reject) => {
-        signal = init.signal ?? undefined;
-        signal?.addEventListener("abort", () => reject(signal?.reason));
+  it("gives up after timeoutMs and answers Timeout, without throwing", async () => {
+    const { fetch, signals } = silentFetch();
+    const client = createClient({ baseUrl: BASE_URL, token: "t", fetch, timeoutMs: 20 });
+    expect(await client.getClientSession("123@c.us")).toEqual(timeout);
+    expect(signals.map((signal) => signal.aborted)).toEqual([true]);
+  });
+
+  it("answers Timeout for an answer whose body stalls past timeoutMs", async () => {
+    const stalling: FetchFunction = async (_url, init) => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"record":'));
+          init.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+        },
       });
-    const client = createClient({ baseUrl: BASE_URL, token: "t", fetch: silent, timeoutMs: 20 });
-    expect(await client.getClientSession("123@c.us")).toEqual(networkError);
-    expect(signal?.aborted).toBe(true);
+      return new Response(body, { status: 200 });
+    };
+    const client = createClient({ baseUrl: BASE_URL, token: "t", fetch: stalling, timeoutMs: 20 });
+    expect(await client.getConversation("123@c.us")).toEqual(timeout);
+  });
+
+  it("answers Network error, not Timeout, for an abort that is not its own timeout", async () => {
+    const aborted: FetchFunction = () =>
+      Promise.reject(new DOMException("The operation was aborted", "AbortError"));
+    const client = createClient({ baseUrl: BASE_URL, token: "t", fetch: aborted });
+    expect(await client.deleteConversation("123@c.us")).toEqual(networkError);
   });
 
   it("answers Unexpected response for a body that is not the service's", async () => {
@@ -108,5 +147,20 @@ describe("failures", () => {
     const { chatId } = await seedLinkedChat();
     const reader = createClient({ baseUrl: BASE_URL, token: await seedToken(), fetch: workerFetch });
     expect(await reader.getConversation(chatId)).toEqual(failure(403, "Permission denied"));
+  });
+
+  it("carries the service's details, and leaves out details of another shape", async () => {
+    const refusal = (details: string) =>
+      createClient({
+        baseUrl: BASE_URL,
+        token: "t",
+        fetch: answering(`{"error":"Invalid request body","details":${details}}`, 400),
+      }).putConversation("123@c.us", { clientId: null });
+    expect(await refusal('[{"path":"client_id","message":"Required","extra":1}]')).toEqual(
+      failure(400, "Invalid request body", [{ path: "client_id", message: "Required" }]),
+    );
+    const bare = failure(400, "Invalid request body");
+    expect(await refusal('"client_id"')).toEqual(bare);
+    expect(await refusal('[{"path":"client_id"}]')).toEqual(bare);
   });
 });

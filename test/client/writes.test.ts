@@ -49,12 +49,12 @@ describe("putClient and deleteClient", () => {
     });
   });
 
-  it("answers the 400s of an invalid id or body, and 403 for a read-only token", async () => {
+  it("answers the 400s of an invalid id or body, with the field at fault, and 403 for a read-only token", async () => {
     expect(await client().putClient("-starts-with-a-dash", { sessionId: "s" })).toEqual(
       failure(400, "Invalid client ID"),
     );
     expect(await client().putClient(uniqueId("client"), { sessionId: " " })).toEqual(
-      failure(400, "Invalid request body"),
+      failure(400, "Invalid request body", [{ path: "session_id", message: expect.any(String) }]),
     );
     const reader = createClient({ baseUrl: BASE_URL, token: await seedToken(), fetch: workerFetch });
     expect(await reader.putClient(uniqueId("client"), { sessionId: "s" })).toEqual(

@@ -35,7 +35,7 @@ export function recordingFetch(answer: FetchFunction = workerFetch): {
   return { fetch, sent };
 }
 
-/** A failure as the client answers it: `{ ok: false, status, error }`. */
-export function failure(status: number, error: string) {
-  return { ok: false, status, error };
+/** A failure as the client answers it: `{ ok: false, status, error }`, and `details` when given. */
+export function failure(status: number, error: string, details?: { path: string; message: unknown }[]) {
+  return { ok: false, status, error, ...(details !== undefined && { details }) };
 }

@@ -1,18 +1,20 @@
 /**
- * The client: one method per route of the service, each answering a typed result.
+ * The client: one method per operation of the service, named by its `operationId`, each
+ * answering a typed result.
  */
-import type { ErrorMessage } from "./errors.js";
-import { readBatch, readConversation, readSession, readSuccess } from "./records.js";
+import type { BodyOf } from "./operations.js";
+import { readBatch, readConversation, readHealth, readSession, readSuccess } from "./records.js";
 import type {
   BatchLookup,
   ClientWriteResult,
   ConversationResult,
   ConversationWriteResult,
   Failure,
+  HealthResult,
   SessionLookup,
   WriteResult,
 } from "./results.js";
-import { type ClientOptions, createTransport, type Freshness, settle } from "./transport.js";
+import { type Answer, type ClientOptions, createTransport, type Freshness, settle } from "./transport.js";
 
 /** The most lookups one batch may carry. */
 export const MAX_BATCH_LOOKUPS = 100;
@@ -35,12 +37,19 @@ export interface LookupItem {
 /** What `putClient` stores: the session, and private fields the lookup never returns. */
 export interface ClientFields {
   sessionId: string;
+  /** Absent: keep the stored value; `null`: clear it. */
   name?: string | null | undefined;
+  /** Absent: keep the stored value; `null`: clear it. */
   phone?: string | null | undefined;
 }
 
-/** A client of the service. Every method answers a result (see each type) and never throws. */
+/**
+ * A client of the service: one method per operation of its OpenAPI document. Every method
+ * answers a result (see each type) and never throws.
+ */
 export interface LookupClient {
+  /** Whether the service is up (no scope needed). */
+  getHealth(): Promise<HealthResult>;
   /** Which client a chat belongs to and which WhatsApp session serves it (`clients:read`). */
   getClientSession(chatId: string, options?: LookupOptions): Promise<SessionLookup>;
   /** Up to {@link MAX_BATCH_LOOKUPS} lookups in one request, answered in order (`clients:read`). */
@@ -61,24 +70,19 @@ export interface LookupClient {
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
 }
 
-/**
- * An id as one path segment. Empty, `.` and `..` cannot be one (URLs drop or resolve them, and
- * the request would reach another route): those answer the service's 400 without a request.
- */
-function segment(value: string, invalid: ErrorMessage, empty: ErrorMessage = invalid): string | Failure {
-  if (value === "") return { ok: false, status: 400, error: empty };
-  if (value === "." || value === "..") return { ok: false, status: 400, error: invalid };
-  return encodeURIComponent(value);
+/** A write's result: the record `read` takes from its body, with the bookmark the write returned. */
+function written<T extends object>(
+  answer: Answer | Failure,
+  read: (body: unknown) => T | undefined,
+): ({ ok: true; bookmark: string | null } & T) | Failure {
+  if ("ok" in answer) return answer;
+  return settle(answer, (body) => {
+    const record = read(body);
+    return record === undefined ? undefined : { ...record, ok: true as const, bookmark: answer.bookmark };
+  });
 }
 
-const chatSegment = (chatId: string) => segment(chatId, "Invalid chat ID", "Chat ID is required");
-const clientSegment = (clientId: string) => segment(clientId, "Invalid client ID");
-const aliasSegment = (alias: string) => segment(alias, "Invalid alias");
-
-/** A lookup as the service takes it: no `alt` key when there is none. */
-function lookupQuery(chatId: string, alt: string | null | undefined): Record<string, string> {
-  return alt === undefined || alt === null ? { chatId } : { chatId, alt };
-}
+const deleted = (body: unknown) => (readSuccess(body) ? {} : undefined);
 
 /**
  * Creates a client of the chat → client → session lookup service. It needs a global `fetch`
@@ -94,92 +98,66 @@ function lookupQuery(chatId: string, alt: string | null | undefined): Record<str
  * else console.log("No session for this chat:", result.status, result.error);
  */
 export function createClient(options: ClientOptions): LookupClient {
-  const call = createTransport(options);
-
-  const conversationPath = (chatId: string) => {
-    const chat = chatSegment(chatId);
-    return typeof chat === "string" ? `/api/conversations/${chat}` : chat;
-  };
-  const aliasPath = (chatId: string, alias: string) => {
-    const conversation = conversationPath(chatId);
-    if (typeof conversation !== "string") return conversation;
-    const aliasId = aliasSegment(alias);
-    return typeof aliasId === "string" ? `${conversation}/aliases/${aliasId}` : aliasId;
-  };
-  const clientPath = (clientId: string) => {
-    const client = clientSegment(clientId);
-    return typeof client === "string" ? `/api/clients/${client}` : client;
-  };
-
-  // A write's result: the record `read` takes from its body, with the bookmark the write returned.
-  async function write<T extends object>(
-    path: string | Failure,
-    method: "PUT" | "DELETE",
-    read: (body: unknown) => T | undefined,
-    body?: unknown,
-  ): Promise<({ ok: true; bookmark: string | null } & T) | Failure> {
-    if (typeof path !== "string") return path;
-    const answer = await call({ method, path, ...(body !== undefined && { body }) });
-    if ("ok" in answer) return answer;
-    return settle(answer, (parsed) => {
-      const record = read(parsed);
-      return record === undefined ? undefined : { ...record, ok: true as const, bookmark: answer.bookmark };
-    });
-  }
-
-  const deleted = (body: unknown) => (readSuccess(body) ? {} : undefined);
+  const send = createTransport(options);
 
   return {
+    async getHealth() {
+      return settle(await send("getHealth", {}), (body) =>
+        readHealth(body) ? { ok: true as const } : undefined,
+      );
+    },
+
     async getClientSession(chatId, { alt, ...freshness } = {}) {
-      const answer = await call({
-        method: "GET",
-        path: "/api/clients/view",
-        query: lookupQuery(chatId, alt),
-        freshness,
-      });
-      return settle(answer, readSession);
+      const query = alt === undefined || alt === null ? { chatId } : { chatId, alt };
+      return settle(await send("getClientSession", { query, freshness }), readSession);
     },
 
     async getClientSessions(lookups, freshness = {}) {
-      const body = { lookups: lookups.map(({ chatId, alt }) => ({ chatId, ...(alt != null && { alt }) })) };
-      const answer = await call({ method: "POST", path: "/api/clients/view/batch", body, freshness });
-      return settle(answer, (parsed) => {
+      const body: BodyOf<"getClientSessions"> = {
+        lookups: lookups.map(({ chatId, alt }) => ({ chatId, ...(alt != null && { alt }) })),
+      };
+      return settle(await send("getClientSessions", { body, freshness }), (parsed) => {
         const results = readBatch(parsed);
         return results === undefined ? undefined : { ok: true as const, results };
       });
     },
 
-    putClient(clientId, { sessionId, name, phone }) {
-      return write(clientPath(clientId), "PUT", readSession, { session_id: sessionId, name, phone });
+    async putClient(id, { sessionId, name, phone }) {
+      // An absent field keeps the stored value, so it is left out rather than sent as null.
+      const body: BodyOf<"putClient"> = {
+        session_id: sessionId,
+        ...(name !== undefined && { name }),
+        ...(phone !== undefined && { phone }),
+      };
+      return written(await send("putClient", { path: { id }, body }), readSession);
     },
 
-    deleteClient(clientId) {
-      return write(clientPath(clientId), "DELETE", deleted);
+    async deleteClient(id) {
+      return written(await send("deleteClient", { path: { id } }), deleted);
     },
 
     async getConversation(chatId) {
-      const path = conversationPath(chatId);
-      if (typeof path !== "string") return path;
-      return settle(await call({ method: "GET", path }), (body) => {
+      return settle(await send("getConversation", { path: { chatId } }), (body) => {
         const conversation = readConversation(body);
         return conversation === undefined ? undefined : { ok: true as const, ...conversation };
       });
     },
 
-    putConversation(chatId, { clientId }) {
-      return write(conversationPath(chatId), "PUT", readConversation, { client_id: clientId });
+    async putConversation(chatId, { clientId }) {
+      const body: BodyOf<"putConversation"> = { client_id: clientId };
+      return written(await send("putConversation", { path: { chatId }, body }), readConversation);
     },
 
-    deleteConversation(chatId) {
-      return write(conversationPath(chatId), "DELETE", deleted);
+    async deleteConversation(chatId) {
+      return written(await send("deleteConversation", { path: { chatId } }), deleted);
     },
 
-    addAlias(chatId, alias) {
-      return write(aliasPath(chatId, alias), "PUT", readConversation);
+    async addAlias(chatId, alias) {
+      return written(await send("addAlias", { path: { chatId, alias } }), readConversation);
     },
 
-    removeAlias(chatId, alias) {
-      return write(aliasPath(chatId, alias), "DELETE", deleted);
+    async removeAlias(chatId, alias) {
+      return written(await send("removeAlias", { path: { chatId, alias } }), deleted);
     },
   };
 }

@@ -29,11 +29,12 @@ export const ERROR_MESSAGES = [
 export type ErrorMessage = (typeof ERROR_MESSAGES)[number];
 
 /**
- * Why a call failed: a message of the service, `Network error` when no answer arrived (the
- * connection failed or `timeoutMs` passed), or `Unexpected response` when the answer is not the
+ * Why a call failed: a message of the service; `Timeout` when no full answer arrived within
+ * `timeoutMs`; `Network error` when the request failed before that (connection refused, name
+ * not resolved, connection reset); or `Unexpected response` when the answer is not the
  * service's (a proxy's error page, a wrong `baseUrl`).
  */
-export type ClientError = ErrorMessage | "Network error" | "Unexpected response";
+export type ClientError = ErrorMessage | "Timeout" | "Network error" | "Unexpected response";
 
 const KNOWN: ReadonlySet<string> = new Set(ERROR_MESSAGES);
 

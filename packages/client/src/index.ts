@@ -1,6 +1,6 @@
 /**
  * A typed client of the chat → client → WhatsApp session lookup service, for bot backends:
- * every route, results that never throw, the service's error messages as literal types.
+ * one method per operation, results that never throw, the service's error messages as literal types.
  *
  * @example
  * import { createClient } from "chat-session-lookup-client";
@@ -18,6 +18,7 @@ export {
   MAX_BATCH_LOOKUPS,
 } from "./client.js";
 export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
+export type { ErrorDetail } from "./operations.js";
 export type {
   BatchLookup,
   ClientWriteResult,
@@ -25,6 +26,7 @@ export type {
   ConversationResult,
   ConversationWriteResult,
   Failure,
+  HealthResult,
   LookupError,
   LookupFailure,
   SessionFound,

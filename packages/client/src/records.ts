@@ -1,30 +1,43 @@
 /**
- * The service's 200 bodies, checked before they become results: a body of another shape (a
- * proxy, a wrong `baseUrl`) is `undefined` here, never a result with missing fields.
+ * The service's bodies, checked before they become results: a body of another shape (a proxy,
+ * a wrong `baseUrl`) is `undefined` here, never a result with missing fields. Field names are
+ * those of the wire types (operations.ts), so a field the service renames fails to compile.
  */
+import type {
+  AnswerOf,
+  BatchItem,
+  ClientRecord,
+  ConversationRecord,
+  ErrorBody,
+  ErrorDetail,
+} from "./operations.js";
 import type { Conversation, LookupError, LookupFailure, SessionFound } from "./results.js";
 
-/** `body[key]` when `body` is an object, else `undefined`. */
-export function fieldOf(body: unknown, key: string): unknown {
+/** `body[key]` when `body` is an object, else `undefined`: `key` is a field of `T`, the type `body` should have. */
+export function fieldOf<T>(body: unknown, key: keyof T & string): unknown {
   return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[key] : undefined;
 }
 
 const isString = (value: unknown): value is string => typeof value === "string";
 
-/** `{"record":{"id","session_id"}}`, the lookup's and the client write's record. */
+/** `{"record":{"id","session_id"}}`, the lookup's and the client write's answer. */
 export function readSession(body: unknown): SessionFound | undefined {
-  const record = fieldOf(body, "record");
-  const clientId = fieldOf(record, "id");
-  const sessionId = fieldOf(record, "session_id");
+  const record = fieldOf<AnswerOf<"getClientSession" | "putClient">>(body, "record");
+  return readClientRecord(record);
+}
+
+function readClientRecord(record: unknown): SessionFound | undefined {
+  const clientId = fieldOf<ClientRecord>(record, "id");
+  const sessionId = fieldOf<ClientRecord>(record, "session_id");
   return isString(clientId) && isString(sessionId) ? { ok: true, clientId, sessionId } : undefined;
 }
 
 /** `{"record":{"chat_id","client_id","aliases"}}`, what the conversation routes answer. */
 export function readConversation(body: unknown): Conversation | undefined {
-  const record = fieldOf(body, "record");
-  const chatId = fieldOf(record, "chat_id");
-  const clientId = fieldOf(record, "client_id");
-  const aliases = fieldOf(record, "aliases");
+  const record = fieldOf<AnswerOf<"getConversation">>(body, "record");
+  const chatId = fieldOf<ConversationRecord>(record, "chat_id");
+  const clientId = fieldOf<ConversationRecord>(record, "client_id");
+  const aliases = fieldOf<ConversationRecord>(record, "aliases");
   if (!isString(chatId) || !(clientId === null || isString(clientId))) return undefined;
   if (!Array.isArray(aliases) || !aliases.every(isString)) return undefined;
   return { chatId, clientId, aliases };
@@ -41,18 +54,20 @@ const LOOKUP_STATUS: Record<LookupError, 400 | 404> = {
 const isLookupError = (value: unknown): value is LookupError =>
   isString(value) && Object.hasOwn(LOOKUP_STATUS, value);
 
-function readLookupFailure(item: unknown): LookupFailure | undefined {
-  const error = fieldOf(item, "error");
+function readBatchItem(item: unknown): SessionFound | LookupFailure | undefined {
+  const found = readClientRecord(fieldOf<Extract<BatchItem, { record: unknown }>>(item, "record"));
+  if (found !== undefined) return found;
+  const error = fieldOf<Extract<BatchItem, { error: unknown }>>(item, "error");
   return isLookupError(error) ? { ok: false, status: LOOKUP_STATUS[error], error } : undefined;
 }
 
 /** `{"results":[…]}`, the batch's answer: each item a record or an error. */
 export function readBatch(body: unknown): (SessionFound | LookupFailure)[] | undefined {
-  const items = fieldOf(body, "results");
+  const items = fieldOf<AnswerOf<"getClientSessions">>(body, "results");
   if (!Array.isArray(items)) return undefined;
   const results: (SessionFound | LookupFailure)[] = [];
   for (const item of items) {
-    const result = readSession(item) ?? readLookupFailure(item);
+    const result = readBatchItem(item);
     if (result === undefined) return undefined;
     results.push(result);
   }
@@ -61,5 +76,19 @@ export function readBatch(body: unknown): (SessionFound | LookupFailure)[] | und
 
 /** `{"success":true}`, the answer of the deletes. */
 export function readSuccess(body: unknown): true | undefined {
-  return fieldOf(body, "success") === true ? true : undefined;
+  return fieldOf<AnswerOf<"deleteClient">>(body, "success") === true ? true : undefined;
+}
+
+/** `{"status":"ok"}`, the answer of the health check. */
+export function readHealth(body: unknown): true | undefined {
+  return fieldOf<AnswerOf<"getHealth">>(body, "status") === "ok" ? true : undefined;
+}
+
+const isDetail = (value: unknown): value is ErrorDetail =>
+  isString(fieldOf<ErrorDetail>(value, "path")) && isString(fieldOf<ErrorDetail>(value, "message"));
+
+/** An error answer's `details`: each field at fault; `undefined` when absent or of another shape. */
+export function readDetails(details: unknown): NonNullable<ErrorBody["details"]> | undefined {
+  if (!Array.isArray(details) || !details.every(isDetail)) return undefined;
+  return details.map(({ path, message }) => ({ path, message }));
 }

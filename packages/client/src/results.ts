@@ -3,15 +3,24 @@
  * {@link Failure}, told apart by `ok`.
  */
 import type { ClientError, ErrorMessage } from "./errors.js";
+import type { ErrorDetail } from "./operations.js";
 
-/** Why a call has no answer: the HTTP status and the message. */
+/** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
 export interface Failure {
   ok: false;
-  /** The HTTP status; 0 when no answer arrived (network failure or timeout). */
+  /** The HTTP status; 0 when no answer arrived (`Timeout`, `Network error`). */
   status: number;
-  /** The service's message, or `Network error` / `Unexpected response` (see {@link ClientError}). */
+  /** The service's message, or `Timeout`, `Network error`, `Unexpected response` (see {@link ClientError}). */
   error: ClientError;
+  /**
+   * What the service said is at fault, when it said it: for `Invalid request body`, each field
+   * (`{ path: "lookups", message: "Too big: expected array to have <=100 items" }`).
+   */
+  details?: ErrorDetail[];
 }
+
+/** The service is up. */
+export type HealthResult = { ok: true } | Failure;
 
 /** A chat's client and the WhatsApp session that serves it. */
 export interface SessionFound {

@@ -1,9 +1,17 @@
 /**
- * One request to the service and its answer, within the client's timeout. Never throws: what
- * goes wrong on the way comes back as a {@link Failure}.
+ * One call of an operation and its answer, within the client's timeout. Never throws: what goes
+ * wrong on the way comes back as a {@link Failure}.
  */
-import { isErrorMessage } from "./errors.js";
-import { fieldOf } from "./records.js";
+import { type ErrorMessage, isErrorMessage } from "./errors.js";
+import {
+  type ErrorBody,
+  type FreshnessHeaders,
+  type OperationId,
+  type Operations,
+  type PathParameter,
+  ROUTES,
+} from "./operations.js";
+import { fieldOf, readDetails } from "./records.js";
 import type { Failure } from "./results.js";
 
 /** The `fetch` the client calls: the global one, or any of the same shape (tests, proxies). */
@@ -14,7 +22,7 @@ export interface ClientOptions {
   baseUrl: string;
   /** An API token: `clients:read` for lookups, `clients:write` for the rest. */
   token: string;
-  /** Give up on a call after this many milliseconds (default 10,000): it answers `Network error`. */
+  /** Give up on a call after this many milliseconds (default 10,000): it answers `Timeout`. */
   timeoutMs?: number | undefined;
   /** A `fetch` to call instead of the global one. */
   fetch?: FetchFunction | undefined;
@@ -31,11 +39,20 @@ export interface Freshness {
   bookmark?: string | null | undefined;
 }
 
-/** One call: method, path (already encoded), query, JSON body, and for lookups their freshness. */
-export interface Call {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  path: string;
-  query?: Record<string, string>;
+/**
+ * One call of an operation: the parts of its request that {@link Operations} lists (path
+ * parameters unencoded, query, body), and the freshness of an operation that reads its headers.
+ */
+export type Call<K extends OperationId> = Pick<
+  Operations[K],
+  Extract<keyof Operations[K], "path" | "query" | "body">
+> &
+  (Operations[K] extends { headers: FreshnessHeaders } ? { freshness?: Freshness } : unknown);
+
+/** Any call, as the transport reads it. */
+interface AnyCall {
+  path?: Record<string, string>;
+  query?: Record<string, string | undefined>;
   body?: unknown;
   freshness?: Freshness;
 }
@@ -47,9 +64,52 @@ export interface Answer {
   body: unknown;
 }
 
+/** Sends one call of `operation`. */
+export type Send = <K extends OperationId>(operation: K, call: Call<K>) => Promise<Answer | Failure>;
+
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 const NETWORK_ERROR: Failure = { ok: false, status: 0, error: "Network error" };
+const TIMEOUT: Failure = { ok: false, status: 0, error: "Timeout" };
+
+/**
+ * What the service answers for a path parameter that cannot be one segment: empty, `.` and `..`
+ * (URLs drop or resolve them, and the request would reach another route). Such a call answers
+ * it without a request.
+ */
+const SEGMENT_ERRORS: { readonly [Name in PathParameter]: { empty: ErrorMessage; invalid: ErrorMessage } } = {
+  id: { empty: "Invalid client ID", invalid: "Invalid client ID" },
+  chatId: { empty: "Chat ID is required", invalid: "Invalid chat ID" },
+  alias: { empty: "Invalid alias", invalid: "Invalid alias" },
+};
+
+const isPathParameter = (name: string): name is PathParameter => Object.hasOwn(SEGMENT_ERRORS, name);
+
+/** `route` with each `{name}` replaced by its parameter, encoded as one segment. */
+function fillPath(route: string, parameters: Record<string, string>): string | Failure {
+  let path = route;
+  for (const [name, value] of Object.entries(parameters)) {
+    const refusal = isPathParameter(name) ? SEGMENT_ERRORS[name] : undefined;
+    if (refusal !== undefined && value === "") return { ok: false, status: 400, error: refusal.empty };
+    if (refusal !== undefined && (value === "." || value === "..")) {
+      return { ok: false, status: 400, error: refusal.invalid };
+    }
+    path = path.replace(`{${name}}`, encodeURIComponent(value));
+  }
+  return path;
+}
+
+function queryOf(query: Record<string, string | undefined> | undefined): string {
+  const present = Object.entries(query ?? {}).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
+  return present.length === 0 ? "" : `?${new URLSearchParams(present).toString()}`;
+}
+
+function freshnessHeaders({ fresh = false, bookmark = null }: Freshness): FreshnessHeaders {
+  if (bookmark !== null) return { "Cache-Control": "no-cache", "x-d1-bookmark": bookmark };
+  return fresh ? { "Cache-Control": "no-cache" } : {};
+}
 
 function parseJson(text: string): unknown {
   try {
@@ -59,21 +119,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-function headersOf(token: string, call: Call): Record<string, string> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-  if (call.body !== undefined) headers["Content-Type"] = "application/json";
-  const { fresh = false, bookmark = null } = call.freshness ?? {};
-  if (fresh || bookmark !== null) headers["Cache-Control"] = "no-cache";
-  if (bookmark !== null) headers["x-d1-bookmark"] = bookmark;
-  return headers;
-}
-
 /**
  * Checks the options and returns the function that sends calls with them.
  *
  * @throws {TypeError} when `baseUrl` is not an absolute URL or `timeoutMs` not a positive number.
  */
-export function createTransport(options: ClientOptions): (call: Call) => Promise<Answer | Failure> {
+export function createTransport(options: ClientOptions): Send {
   const base = options.baseUrl.replace(/\/+$/, "");
   try {
     new URL(base);
@@ -85,16 +136,26 @@ export function createTransport(options: ClientOptions): (call: Call) => Promise
     throw new TypeError(`timeoutMs must be a positive number of milliseconds: ${timeoutMs}`);
   }
   // Looked up at each call, so that a fetch installed later (a polyfill, a test's mock) is used.
-  const send = options.fetch ?? ((url, init) => fetch(url, init));
+  const fetchAnswer = options.fetch ?? ((url, init) => fetch(url, init));
 
-  return async (call) => {
-    const query = call.query === undefined ? "" : `?${new URLSearchParams(call.query).toString()}`;
+  async function send<K extends OperationId>(operation: K, call: Call<K>): Promise<Answer | Failure>;
+  async function send(operation: OperationId, call: AnyCall): Promise<Answer | Failure> {
+    const { method, path: route } = ROUTES[operation];
+    const path = fillPath(route, call.path ?? {});
+    if (typeof path !== "string") return path;
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${options.token}`,
+      Accept: "application/json",
+      ...(call.body !== undefined && { "Content-Type": "application/json" }),
+      ...freshnessHeaders(call.freshness ?? {}),
+    };
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await send(`${base}${call.path}${query}`, {
-        method: call.method,
-        headers: headersOf(options.token, call),
+      const response = await fetchAnswer(`${base}${path}${queryOf(call.query)}`, {
+        method,
+        headers,
         ...(call.body !== undefined && { body: JSON.stringify(call.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
       // The timeout covers the body too: a reply that stalls midway is no answer.
       const text = await response.text();
@@ -104,13 +165,17 @@ export function createTransport(options: ClientOptions): (call: Call) => Promise
         body: parseJson(text),
       };
     } catch {
-      return NETWORK_ERROR;
+      // Whatever the fetch threw once the timeout has passed (its abort, or anything after it).
+      return signal.aborted ? TIMEOUT : NETWORK_ERROR;
     }
-  };
+  }
+
+  return send;
 }
 
 /**
- * The result of an answer: `read`'s for a 200 whose body it accepts, else the failure.
+ * The result of an answer: `read`'s for a 200 whose body it accepts, else the failure, with
+ * the service's `details` when it sent them.
  *
  * @param read - Turns a 200 body into the result; `undefined` when the body is not of the route's shape.
  */
@@ -120,6 +185,8 @@ export function settle<T>(answer: Answer | Failure, read: (body: unknown) => T |
     const result = read(answer.body);
     return result === undefined ? { ok: false, status: 200, error: "Unexpected response" } : result;
   }
-  const error = fieldOf(answer.body, "error");
-  return { ok: false, status: answer.status, error: isErrorMessage(error) ? error : "Unexpected response" };
+  const error = fieldOf<ErrorBody>(answer.body, "error");
+  if (!isErrorMessage(error)) return { ok: false, status: answer.status, error: "Unexpected response" };
+  const details = readDetails(fieldOf<ErrorBody>(answer.body, "details"));
+  return { ok: false, status: answer.status, error, ...(details !== undefined && { details }) };
 }

@@ -1,0 +1,133 @@
+/**
+ * The service's operations as they travel: for each `operationId` of its OpenAPI document
+ * (`/openapi.json`), its method and path, and the JSON of its parameters, body and answer.
+ * The repository's test/node/client-contract.node.test.ts fails when these differ from the
+ * document, or when an operation of the document has no entry here or no client method.
+ *
+ * A new operation: its entry in `Operations` and `ROUTES` (and a path parameter's 400s in
+ * transport.ts), a method of the same name in client.ts that sends it, and its row in the
+ * README's table of methods.
+ */
+import type { ErrorMessage } from "./errors.js";
+import type { LookupError } from "./results.js";
+
+/** A client as the lookups and `putClient` answer it. */
+export interface ClientRecord {
+  id: string;
+  session_id: string;
+}
+
+/** A conversation as its routes answer it. */
+export interface ConversationRecord {
+  chat_id: string;
+  client_id: string | null;
+  aliases: string[];
+}
+
+/** One field at fault in a body the service refused. */
+export interface ErrorDetail {
+  /** Where, in dots (`lookups.0.chatId`); empty for the body as a whole. */
+  path: string;
+  message: string;
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: ErrorMessage;
+  /** For `Invalid request body`: each field at fault. */
+  details?: ErrorDetail[];
+}
+
+/** The headers that choose how fresh a lookup's answer is (see `Freshness`). */
+export interface FreshnessHeaders {
+  "Cache-Control"?: string;
+  "x-d1-bookmark"?: string;
+}
+
+interface Success {
+  success: true;
+}
+
+/** One result of a batch: what the single lookup answers for its item. */
+export type BatchItem = { record: ClientRecord } | { error: LookupError };
+
+/**
+ * Each operation by its `operationId`, with the parts it has: `path` (path parameters), `query`,
+ * `headers` (the request headers it reads), `body` (the JSON request body) and `answer` (the
+ * JSON of its 200). Every error answer is an {@link ErrorBody}.
+ */
+export interface Operations {
+  getHealth: {
+    answer: { status: "ok" };
+  };
+  getClientSession: {
+    query: { chatId: string; alt?: string };
+    headers: FreshnessHeaders;
+    answer: Success & { record: ClientRecord };
+  };
+  getClientSessions: {
+    headers: FreshnessHeaders;
+    body: { lookups: { chatId?: string | null; alt?: string | null }[] };
+    answer: Success & { results: BatchItem[] };
+  };
+  putClient: {
+    path: { id: string };
+    body: { session_id: string; name?: string | null; phone?: string | null };
+    answer: Success & { record: ClientRecord };
+  };
+  deleteClient: {
+    path: { id: string };
+    answer: Success;
+  };
+  getConversation: {
+    path: { chatId: string };
+    answer: Success & { record: ConversationRecord };
+  };
+  putConversation: {
+    path: { chatId: string };
+    body: { client_id: string | null };
+    answer: Success & { record: ConversationRecord };
+  };
+  deleteConversation: {
+    path: { chatId: string };
+    answer: Success;
+  };
+  addAlias: {
+    path: { chatId: string; alias: string };
+    answer: Success & { record: ConversationRecord };
+  };
+  removeAlias: {
+    path: { chatId: string; alias: string };
+    answer: Success;
+  };
+}
+
+/** The name of an operation: its `operationId`. */
+export type OperationId = keyof Operations;
+
+/** The JSON of an operation's 200. */
+export type AnswerOf<K extends OperationId> = Operations[K]["answer"];
+
+/** The request body of an operation. */
+export type BodyOf<K extends OperationId> = Operations[K] extends { body: infer Body } ? Body : never;
+
+/** The name of a path parameter, in any operation's path. */
+export type PathParameter = {
+  [K in OperationId]: Operations[K] extends { path: infer Path } ? keyof Path : never;
+}[OperationId];
+
+/** Each operation's method and path, `{name}` standing for a path parameter. */
+export const ROUTES: {
+  readonly [K in OperationId]: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string };
+} = {
+  getHealth: { method: "GET", path: "/health" },
+  getClientSession: { method: "GET", path: "/api/clients/view" },
+  getClientSessions: { method: "POST", path: "/api/clients/view/batch" },
+  putClient: { method: "PUT", path: "/api/clients/{id}" },
+  deleteClient: { method: "DELETE", path: "/api/clients/{id}" },
+  getConversation: { method: "GET", path: "/api/conversations/{chatId}" },
+  putConversation: { method: "PUT", path: "/api/conversations/{chatId}" },
+  deleteConversation: { method: "DELETE", path: "/api/conversations/{chatId}" },
+  addAlias: { method: "PUT", path: "/api/conversations/{chatId}/aliases/{alias}" },
+  removeAlias: { method: "DELETE", path: "/api/conversations/{chatId}/aliases/{alias}" },
+};
