@@ -1,8 +1,9 @@
 /**
  * `npm start` / `npm run dev`: prepares the local D1 (migrations when pending, demo data, the
- * local token with both scopes) and serves the Worker with `wrangler dev` on http://127.0.0.1:8787.
+ * local token with every scope) and serves the Worker with `wrangler dev` on http://127.0.0.1:8787.
  * Arguments are passed to `wrangler dev` (`npm run dev -- --port 8788`).
  */
+import { TOKEN_SCOPES } from "../src/db/schema.ts";
 import { localStateDir } from "./lib/d1.ts";
 import { portInUse } from "./lib/free-port.ts";
 import { LOCAL_TOKEN_NAME, prepareLocalState } from "./lib/local-state.ts";
@@ -45,7 +46,7 @@ async function main() {
     ? "migrations applied, demo data loaded"
     : `demo data checked (what you changed stays; to start over, stop and delete ${stateDir})`;
   console.log(`Local D1 ready: ${data}.
-Local token "${LOCAL_TOKEN_NAME}" (clients:read, clients:write), ${state.minted ? "new" : "the same as last time"}; it stays until you revoke it (npm run token -- revoke ${LOCAL_TOKEN_NAME}):
+Local token "${LOCAL_TOKEN_NAME}" (${TOKEN_SCOPES.join(", ")}), ${state.minted ? "new" : "the same as last time"}; it stays until you revoke it (npm run token -- revoke ${LOCAL_TOKEN_NAME}):
 
   ${state.token}
 

@@ -29,7 +29,8 @@ import { type D1Target, sqlString } from "./lib/wrangler.ts";
 const USAGE = `Usage: npm run token -- <command> [options]
 
 Commands:
-  create --name NAME --scopes clients:read[,clients:write] [--sessions s1,s2] [--expires-in-days N]
+  create --name NAME --scopes SCOPE[,SCOPE…] [--sessions s1,s2] [--expires-in-days N]
+         scopes: clients:read, clients:write, aliases:write, sessions:write
                     mint a token; it is printed once, alone on the last line, and stored as a hash
   list              list the tokens: name, scopes, sessions, created, expires, status
   revoke NAME       revoke a token: it stops working within 60 seconds
@@ -88,7 +89,7 @@ function createRequest(line: TokenCommandLine): TokenRequest {
   if (name === undefined) throw new UsageError("create needs --name NAME");
   checkName("name", name);
   const scopes = list(scopeList);
-  if (scopes.length === 0) throw new UsageError("create needs --scopes clients:read[,clients:write]");
+  if (scopes.length === 0) throw new UsageError(`create needs --scopes, among ${TOKEN_SCOPES.join(", ")}`);
   for (const scope of scopes) {
     if (!(TOKEN_SCOPES as readonly string[]).includes(scope)) {
       throw new UsageError(`unknown scope "${scope}"; scopes are ${TOKEN_SCOPES.join(", ")}`);

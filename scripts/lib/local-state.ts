@@ -1,11 +1,12 @@
 /**
  * What `npm start` prepares before it serves: the local D1 migrated, the demo data loaded, and
- * one local token with both scopes, the same on every start of the same local data until it is
+ * one local token with every scope, the same on every start of the same local data until it is
  * revoked. Only the token's hash is in D1, so the token itself is kept beside the local data
  * (in the state directory, never in the repository), readable by its owner only.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TOKEN_SCOPES } from "../../src/db/schema.ts";
 import { sha256Hex } from "../../src/lib/sha256.ts";
 import { localStateDir, openD1 } from "./d1.ts";
 import { createTokenSql, mintToken, TOKEN_PATTERN } from "./tokens.ts";
@@ -69,7 +70,7 @@ export async function prepareLocalState(options: LocalStateOptions = {}): Promis
         token,
         {
           name: LOCAL_TOKEN_NAME,
-          scopes: ["clients:read", "clients:write"],
+          scopes: [...TOKEN_SCOPES],
           sessions: null,
           expiresInMs: null,
         },

@@ -61,8 +61,11 @@ export const chatChanges = sqliteTable("chat_changes", {
   chatId: text("chat_id").notNull(),
 });
 
-/** The scopes a token may carry. */
-export const TOKEN_SCOPES = ["clients:read", "clients:write"] as const;
+/**
+ * The scopes a token may carry: lookups; every write and managing read; adding a person's ids
+ * only (a bot's token); session statuses. `clients:write` includes `aliases:write`.
+ */
+export const TOKEN_SCOPES = ["clients:read", "clients:write", "aliases:write", "sessions:write"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** API tokens, stored only as SHA-256 hashes of the token. */

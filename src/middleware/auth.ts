@@ -8,6 +8,21 @@ const REALM = 'Bearer realm="clients-api"';
 // RFC 6750 b64token, bounded so that no caller makes us hash megabytes.
 const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]{1,512}=*$/;
 
+// Scopes a token carrying the key's scope also has.
+const INCLUDED: Partial<Record<TokenScope, TokenScope[]>> = { "clients:write": ["aliases:write"] };
+
+// Scopes whose writes may reach any session's clients.
+const MANAGING_SCOPES = new Set<TokenScope>(["clients:write", "aliases:write"]);
+
+/** Whether a token with `scopes` may do what `scope` allows. */
+function grants(scopes: readonly TokenScope[], scope: TokenScope): boolean {
+  return scopes.some((held) => held === scope || (INCLUDED[held]?.includes(scope) ?? false));
+}
+
+function permissionDenied(scope: TokenScope): ApiError {
+  return new ApiError(403, ErrorMessage.permissionDenied, { details: { required_scope: scope } });
+}
+
 function unauthorized(tokenPresented: boolean): ApiError {
   const challenge = tokenPresented ? `${REALM}, error="invalid_token"` : REALM;
   return new ApiError(401, ErrorMessage.unauthorized, {
@@ -32,7 +47,8 @@ function presentedToken(header: string | undefined): string | null {
  *
  * @param scope - The scope the route needs (`clients:read` for lookups, `clients:write` for writes).
  * @throws {ApiError} 401 with `WWW-Authenticate` for a missing, malformed, unknown, expired or
- *   revoked token; 403 for a valid token without `scope`.
+ *   revoked token; 403 with `required_scope` for a valid token without `scope`, or with session
+ *   limits where the scope writes clients or conversations.
  * @example
  * app.get("/api/clients/view", requireScope("clients:read"), handler);
  */
@@ -49,11 +65,10 @@ export function requireScope(scope: TokenScope) {
     if (token === null || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now)) {
       throw unauthorized(true);
     }
-    if (!token.scopes.includes(scope)) throw new ApiError(403, ErrorMessage.permissionDenied);
-    // Session limits narrow what a token may read; writes need a token without them.
-    if (scope === "clients:write" && token.sessions !== null) {
-      throw new ApiError(403, ErrorMessage.permissionDenied);
-    }
+    if (!grants(token.scopes, scope)) throw permissionDenied(scope);
+    // Session limits narrow what a token may read; a write of clients or conversations may
+    // touch any session, so it needs a token without them.
+    if (MANAGING_SCOPES.has(scope) && token.sessions !== null) throw permissionDenied(scope);
 
     c.set("token", token);
     c.set("tokenHash", tokenHash);

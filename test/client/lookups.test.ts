@@ -150,8 +150,9 @@ describe("getClientSessions", () => {
   it("answers 403 for a token without clients:read", async () => {
     const writer = await seedToken({ scopes: ["clients:write"] });
     const client = createClient({ baseUrl: BASE_URL, token: writer, fetch: workerFetch });
-    expect(await client.getClientSessions([{ chatId: uniqueChatId() }])).toEqual(
-      failure(403, "Permission denied"),
-    );
+    expect(await client.getClientSessions([{ chatId: uniqueChatId() }])).toEqual({
+      ...failure(403, "Permission denied"),
+      requiredScope: "clients:read",
+    });
   });
 });

@@ -146,7 +146,10 @@ describe("failures", () => {
   it("answers the service's message and status for its errors", async () => {
     const { chatId } = await seedLinkedChat();
     const reader = createClient({ baseUrl: BASE_URL, token: await seedToken(), fetch: workerFetch });
-    expect(await reader.getConversation(chatId)).toEqual(failure(403, "Permission denied"));
+    expect(await reader.getConversation(chatId)).toEqual({
+      ...failure(403, "Permission denied"),
+      requiredScope: "clients:write",
+    });
   });
 
   it("carries the service's details, and leaves out details of another shape", async () => {

@@ -57,9 +57,10 @@ describe("putClient and deleteClient", () => {
       failure(400, "Invalid request body", [{ path: "session_id", message: expect.any(String) }]),
     );
     const reader = createClient({ baseUrl: BASE_URL, token: await seedToken(), fetch: workerFetch });
-    expect(await reader.putClient(uniqueId("client"), { sessionId: "s" })).toEqual(
-      failure(403, "Permission denied"),
-    );
+    expect(await reader.putClient(uniqueId("client"), { sessionId: "s" })).toEqual({
+      ...failure(403, "Permission denied"),
+      requiredScope: "clients:write",
+    });
   });
 
   it("deletes a client: its chats answer Client not found, and a second delete 404", async () => {

@@ -180,7 +180,7 @@ describe("PUT /api/clients/{id}", () => {
     const id = uniqueId("client");
     const response = await write("PUT", `/api/clients/${id}`, reader, { session_id: "s-1" });
     expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ error: "Permission denied" });
+    expect(await response.json()).toEqual({ error: "Permission denied", required_scope: "clients:write" });
     expect(await storedClient(id)).toBeNull();
   });
 
@@ -188,6 +188,7 @@ describe("PUT /api/clients/{id}", () => {
     const limited = await seedToken({ scopes: ["clients:write"], sessions: ["s-1"] });
     const response = await write("PUT", `/api/clients/${uniqueId("client")}`, limited, { session_id: "s-1" });
     expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: "Permission denied", required_scope: "clients:write" });
   });
 
   it("answers 401 without a token", async () => {

@@ -113,7 +113,7 @@ describe("authorization of the lookup", () => {
     const token = await seedToken({ scopes: ["clients:write"] });
     const response = await lookup(chatId, token);
     expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ error: "Permission denied" });
+    expect(await response.json()).toEqual({ error: "Permission denied", required_scope: "clients:read" });
   });
 
   it("checks the scope before the input: a write-only token and a bad chat id answer 403", async () => {

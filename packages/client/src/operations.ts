@@ -34,6 +34,8 @@ export interface ErrorDetail {
 /** The body of every error answer. */
 export interface ErrorBody {
   error: ErrorMessage;
+  /** For `Permission denied`: the scope the call needed. */
+  required_scope?: string;
   /** For `Invalid request body`: each field at fault. */
   details?: ErrorDetail[];
 }

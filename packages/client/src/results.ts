@@ -17,6 +17,8 @@ export interface Failure {
    * (`{ path: "lookups", message: "Too big: expected array to have <=100 items" }`).
    */
   details?: ErrorDetail[];
+  /** For `Permission denied`: the scope the token lacks (`clients:write`). */
+  requiredScope?: string;
 }
 
 /** The service is up. */

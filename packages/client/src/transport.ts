@@ -175,7 +175,7 @@ export function createTransport(options: ClientOptions): Send {
 
 /**
  * The result of an answer: `read`'s for a 200 whose body it accepts, else the failure, with
- * the service's `details` when it sent them.
+ * the service's `details` and `required_scope` when it sent them.
  *
  * @param read - Turns a 200 body into the result; `undefined` when the body is not of the route's shape.
  */
@@ -188,5 +188,12 @@ export function settle<T>(answer: Answer | Failure, read: (body: unknown) => T |
   const error = fieldOf<ErrorBody>(answer.body, "error");
   if (!isErrorMessage(error)) return { ok: false, status: answer.status, error: "Unexpected response" };
   const details = readDetails(fieldOf<ErrorBody>(answer.body, "details"));
-  return { ok: false, status: answer.status, error, ...(details !== undefined && { details }) };
+  const requiredScope = fieldOf<ErrorBody>(answer.body, "required_scope");
+  return {
+    ok: false,
+    status: answer.status,
+    error,
+    ...(details !== undefined && { details }),
+    ...(typeof requiredScope === "string" && { requiredScope }),
+  };
 }
