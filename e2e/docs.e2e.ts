@@ -66,4 +66,40 @@ describe("GET /docs in a browser", () => {
     expect(refused).toEqual([]);
     await page.close();
   });
+
+  it("shows a request snippet for every operation, none sending an optional header that skips the caches", async () => {
+    const baseUrl = inject("baseUrl");
+    const document = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const methods = new Set(["get", "put", "post", "delete", "patch", "head", "options"]);
+    const operations = Object.values(document.paths).flatMap((item) =>
+      Object.keys(item).filter((key) => methods.has(key)),
+    ).length;
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${baseUrl}/docs`);
+    // The reference renders an operation, and its snippet, once it scrolls into view: scroll its
+    // content (right of the sidebar) down as a reader would.
+    const snippets = page.locator("code.language-curl");
+    await page.mouse.move(900, 450);
+    await expect
+      .poll(
+        async () => {
+          await page.mouse.wheel(0, 2_000);
+          return snippets.count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(operations);
+
+    const texts = await snippets.allTextContents();
+    const lookup = texts.find((text) => text.includes("/api/clients/view?chatId="));
+    expect(lookup).toContain("--header 'Authorization: Bearer");
+    for (const text of texts) {
+      expect(text).not.toMatch(/cache-control/i);
+      expect(text).not.toMatch(/x-d1-bookmark/i);
+    }
+    await page.close();
+  });
 });

@@ -55,7 +55,11 @@ Try it:
   curl -H "Authorization: Bearer ${state.token}" "http://${ip}:${port}/api/clients/view?chatId=123456789@c.us"
 `);
 
-  const child = spawnWrangler(["dev", ...defaults, ...args]);
+  // The Worker reads nothing of `Request.cf`, so wrangler's placeholder serves as well as the real
+  // object, which it would fetch from workers.cloudflare.com (a stack trace when offline).
+  const child = spawnWrangler(["dev", ...defaults, ...args], {
+    env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
+  });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => child.kill(signal));
   }

@@ -38,7 +38,8 @@ export const viewClientQuerySchema = lazy(() =>
 
 /**
  * The request headers a lookup reads, for the OpenAPI document only: the routes read them as
- * sent (an unknown `Cache-Control` directive, or a malformed bookmark, is ignored).
+ * sent (an unknown `Cache-Control` directive, or a malformed bookmark, is ignored). No examples:
+ * API references pre-fill them, and a copied request would then bypass every cache.
  */
 export const lookupHeadersSchema = lazy(() =>
   z.object({
@@ -51,7 +52,6 @@ export const lookupHeadersSchema = lazy(() =>
             "`no-cache`: skip every cache tier and answer from a D1 read that started after the request arrived; " +
             "the caches are refreshed with it.",
         },
-        example: "no-cache",
       }),
     "x-d1-bookmark": z
       .string()
@@ -62,7 +62,6 @@ export const lookupHeadersSchema = lazy(() =>
             "The bookmark a write answered: the read is at least that new, on any replica (with `no-cache`). " +
             "Ignored unless it has D1's format.",
         },
-        example: "0000002a-00000001-00004f9b-8d1e5b3f0c2a4e6d8b7a9c0e1f2d3c4b",
       }),
   }),
 );

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseChatId } from "../../src/domain/chat-id";
 import { lookup, request, seedConversation, seedLinkedChat, seedToken } from "../helpers";
+import { expectedChatId } from "../support/chat-id-oracle";
 
 type Record = { id: string; session_id: string };
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 /** What the contract says the lookup of `raw` answers, given the stored chats. */
 function expectedAnswer(raw: string): { status: number; body: unknown } {
-  const parsed = parseChatId(raw);
+  const parsed = expectedChatId(raw);
   if (!parsed.ok) return { status: 400, body: { error: parsed.error } };
   const record = stored.get(parsed.chatId);
   if (record === undefined) return { status: 404, body: { error: "Conversation not found" } };
@@ -58,8 +58,13 @@ describe("GET /api/clients/view, for any input", { timeout: 30_000 }, () => {
     const chatId = fc.oneof(
       spellingOfStored,
       spellingOfStored.map((id) => ` ${id}\t`),
+      spellingOfStored.map((id) => `\u00a0${id}\u3000`),
       spellingOfStored.map((id) => `${id}x`),
-      fc.stringMatching(/^\d{1,20}(-\d{1,10})?@(c\.us|g\.us|broadcast|newsletter)$/),
+      // Around the length limit: surrounding white space counts.
+      fc
+        .tuple(spellingOfStored, fc.integer({ min: 125, max: 131 }))
+        .map(([id, length]) => id.padStart(length)),
+      fc.stringMatching(/^\d{1,20}(-\d{1,10})?@(c\.us|g\.us|broadcast|newsletter|bot|hosted|hosted\.lid)$/),
       fc.string({ maxLength: 40 }),
       fc.string({ maxLength: 20 }).map((text) => `${text}@c.us`),
     );
