@@ -16,7 +16,11 @@ export default defineConfig(async () => {
           // Test-only: a database the migration test applies migrations to one at a time.
           d1Databases: ["MIGRATION_DB"],
           // Low enough for a test to reach; tests use a fresh token (a fresh counter) each.
-          ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },
+          ratelimits: {
+            RATE_LIMITER: { namespace_id: "1001", simple: { limit: 100, period: 60 } },
+            NO_CACHE_RATE_LIMITER: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
+            BATCH_RATE_LIMITER: { namespace_id: "1003", simple: { limit: 20, period: 60 } },
+          },
         },
       }),
     ],

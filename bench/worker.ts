@@ -9,8 +9,8 @@
  * - `x-bench-memory: off` on a request hands the app `MEMORY_CACHE_TTL_MS: "0"`, which turns its
  *   in-memory tier off; `x-bench-kv: off` hands it a KV namespace that holds nothing and costs
  *   nothing, which turns the KV tier off.
- * - `BENCH_RATE_LIMITER = "off"` hands the app no `RATE_LIMITER` binding (it then limits
- *   nothing), to see what the per-token limiter costs.
+ * - `BENCH_RATE_LIMITER = "off"` hands the app none of its rate limiting bindings (it then
+ *   limits nothing), to see what the per-token limiters cost.
  * - Lookup requests (`/api/clients/view`, and `/api/clients/view/batch` with its items as lookups)
  *   are counted by the tier their `Server-Timing` header names (`memory`, `kv`, `d1`; `none`
  *   without one), with every storage call made on their behalf (bench/worker/tally.ts).
@@ -44,9 +44,9 @@ function answeringTier(response: Response): string {
 }
 
 /** `env` without one binding. */
-function without(env: Env, name: string): Env {
+function without(env: Env, ...names: string[]): Env {
   const copy: Record<string, unknown> = { ...env };
-  delete copy[name];
+  for (const name of names) delete copy[name];
   return copy as unknown as Env;
 }
 
@@ -78,7 +78,9 @@ function appEnv(env: BenchEnv, switches: TierSwitches): Env {
       // The memory tier off: a deployment setting of the cache policy (src/cache/policy.ts).
       ...(switches.memoryOff && { MEMORY_CACHE_TTL_MS: "0" }),
     };
-    if (env.BENCH_RATE_LIMITER === "off") chosen = without(chosen, "RATE_LIMITER");
+    if (env.BENCH_RATE_LIMITER === "off") {
+      chosen = without(chosen, "RATE_LIMITER", "NO_CACHE_RATE_LIMITER", "BATCH_RATE_LIMITER");
+    }
     made.set(key, chosen);
   }
   return chosen;

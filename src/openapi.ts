@@ -84,13 +84,10 @@ export const errorBodySchema = lazy(() =>
   z
     .object({
       error: z.enum(Object.values(ErrorMessage)).meta({ description: "What went wrong, from a fixed list." }),
-      required_scope: z
-        .string()
-        .optional()
-        .meta({
-          description: "For `Permission denied`: the scope the call needed.",
-          example: "clients:write",
-        }),
+      required_scope: z.string().optional().meta({
+        description: "For `Permission denied`: the scope the call needed.",
+        example: "clients:write",
+      }),
       details: z
         .array(z.object({ path: z.string(), message: z.string() }))
         .optional()

@@ -20,7 +20,7 @@ import { allowMethods } from "./middleware/allow-methods";
 import { requireScope } from "./middleware/auth";
 import { limitBodyTo } from "./middleware/body-limit";
 import { requireJsonBody } from "./middleware/json-body";
-import { limitPerToken } from "./middleware/rate-limit";
+import { limitPerToken, type RateLimiterName } from "./middleware/rate-limit";
 import type { AppEnv } from "./request-context";
 
 type Method = "get" | "post" | "put" | "delete";
@@ -55,6 +55,15 @@ export interface RouteSpec<Path extends string = string, Request extends Request
   /** The scope a bearer token needs; `null`: a public route. */
   scope: TokenScope | null;
   request?: Request;
+  /**
+   * Budgets of their own, beyond the one every request of a token counts against: a limiter and
+   * which requests it counts (default all).
+   */
+  limits?: readonly {
+    limiter: RateLimiterName;
+    applies?: (c: Context<AppEnv>) => boolean;
+    description: string;
+  }[];
   /** The route's own responses; the ones its scope and body imply are added by the document. */
   responses: Record<number, ResponseDoc>;
   /** Left out of the OpenAPI document (the document and reference page themselves). */
@@ -142,7 +151,8 @@ function validatorOf(target: "query" | "param" | "json", schemaOf: SchemaFactory
 /** Authentication, scope and rate limit; then the body's limits; then validation, in that order. */
 function middlewareOf(spec: RouteSpec): MiddlewareHandler<AppEnv>[] {
   const chain: MiddlewareHandler<AppEnv>[] = [];
-  if (spec.scope !== null) chain.push(requireScope(spec.scope), limitPerToken);
+  if (spec.scope !== null) chain.push(requireScope(spec.scope), limitPerToken("RATE_LIMITER"));
+  for (const { limiter, applies } of spec.limits ?? []) chain.push(limitPerToken(limiter, applies));
   const { query, params, body } = spec.request ?? {};
   if (body !== undefined) chain.push(limitBodyTo(body.maxBytes));
   if (query !== undefined) chain.push(validatorOf("query", query));

@@ -17,7 +17,13 @@ export const SERVER_URL = "/";
 const RETRY_AFTER = { "Retry-After": header("Seconds to wait before trying again.") };
 
 /** The errors every route behind a bearer token may answer. */
-function tokenCheckedErrors(scope: string) {
+function tokenCheckedErrors(spec: RouteSpec & { scope: string }) {
+  const { scope } = spec;
+  const budgets = (spec.limits ?? []).map((limit) => limit.description);
+  const overLimit =
+    budgets.length === 0
+      ? "The token is over its rate limit."
+      : `The token is over its rate limit, or over its own budget for ${budgets.join(" or for ")}.`;
   return {
     401: errorResponse(
       "No valid bearer token: missing, another scheme, unknown, expired or revoked.",
@@ -30,7 +36,7 @@ function tokenCheckedErrors(scope: string) {
     ),
     403: errorResponse(`The token lacks the \`${scope}\` scope.`, [ErrorMessage.permissionDenied]),
     408: errorResponse("Storage did not answer within `LOOKUP_TIMEOUT_MS`.", [ErrorMessage.requestTimeout]),
-    429: errorResponse("The token is over its rate limit.", [ErrorMessage.tooManyRequests], RETRY_AFTER),
+    429: errorResponse(overLimit, [ErrorMessage.tooManyRequests], RETRY_AFTER),
     500: errorResponse("An unexpected failure; details go to the logs, never to the caller.", [
       ErrorMessage.internal,
     ]),
@@ -72,7 +78,7 @@ function operationOf(spec: RouteSpec, allow: string): RouteConfig {
           ErrorMessage.payloadTooLarge,
         ]),
       }),
-      ...(spec.scope !== null && tokenCheckedErrors(spec.scope)),
+      ...(spec.scope !== null && tokenCheckedErrors({ ...spec, scope: spec.scope })),
       405: errorResponse("Another method on this path.", [ErrorMessage.methodNotAllowed], {
         Allow: header(`\`${allow}\``),
       }),

@@ -60,6 +60,18 @@ export class MemoryCache<V> {
     }
   }
 
+  /**
+   * Gives a live entry a new value, keeping its expiry and its place among the least recently
+   * used; does nothing when there is none.
+   */
+  replace(key: string, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    const bytes = this.#options.sizeOf(value) + key.length * 2;
+    this.#bytes += bytes - entry.bytes;
+    this.#entries.set(key, { ...entry, value, bytes });
+  }
+
   /** Forgets `key`, if present. */
   delete(key: string): void {
     const entry = this.#entries.get(key);

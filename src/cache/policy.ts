@@ -25,6 +25,12 @@ export interface LookupCachePolicy {
     writeConcurrency: number;
     /** Whether "not found" answers are stored in KV: no, KV holds what exists. */
     storesNotFound: boolean;
+    /**
+     * Which answers a lookup may put in KV (src/cache/lookups/kv-admission.ts): a chat's answer
+     * after it missed every tier here this many times within the window. Writes keep KV true
+     * whatever this says; no lookup ever deletes a key, and a no-cache lookup writes none.
+     */
+    admission: { missesBeforeWrite: number; windowMs: number; maxEntries: number; maxBytes: number };
   };
   /** How long this instance remembers a write to a chat: longer than any load lasts. */
   writeLog: { rememberMs: number; maxEntries: number; maxBytes: number };
@@ -62,7 +68,14 @@ export const DEFAULT_CACHE_POLICY: CachePolicy = {
   lookups: {
     memory: { ttlMs: 5000, maxEntries: 50_000, maxBytes: 16 * MiB },
     partitions: { ttlMs: 5000, maxEntries: 20_000, maxBytes: 8 * MiB },
-    kv: { ttlSeconds: 300, readBudgetMs: 250, keysPerRead: 100, writeConcurrency: 20, storesNotFound: false },
+    kv: {
+      ttlSeconds: 300,
+      readBudgetMs: 250,
+      keysPerRead: 100,
+      writeConcurrency: 20,
+      storesNotFound: false,
+      admission: { missesBeforeWrite: 2, windowMs: 300_000, maxEntries: 100_000, maxBytes: 16 * MiB },
+    },
     // A load ends by its request's deadline, at most 60 s.
     writeLog: { rememberMs: 120_000, maxEntries: 100_000, maxBytes: 32 * MiB },
     settleDelayMs: 1500,

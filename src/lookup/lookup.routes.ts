@@ -24,17 +24,24 @@ const SERVER_TIMING_HEADER = {
 const EXAMPLE = { success: true as const, record: { id: "abc123", session_id: "xyz789" } };
 
 /** Whether the caller asked to skip every cache (`Cache-Control: no-cache`). */
-function wantsFreshAnswer(cacheControl: string | undefined): boolean {
-  return (cacheControl ?? "")
+function wantsFreshAnswer(c: Context<AppEnv>): boolean {
+  return (c.req.header("Cache-Control") ?? "")
     .toLowerCase()
     .split(",")
     .some((directive) => directive.trim() === "no-cache");
 }
 
+// Lookups that skip the caches reach D1 every time: a budget of their own.
+const NO_CACHE_LIMIT = {
+  limiter: "NO_CACHE_RATE_LIMITER",
+  applies: wantsFreshAnswer,
+  description: "lookups with `Cache-Control: no-cache`",
+} as const;
+
 /** How a lookup may be answered, from the request's headers and token. */
 function readOptions(c: Context<AppEnv>) {
   return {
-    fresh: wantsFreshAnswer(c.req.header("Cache-Control")),
+    fresh: wantsFreshAnswer(c),
     bookmark: c.req.header("x-d1-bookmark") ?? null,
     visibleSessions: c.var.token.sessions,
   };
@@ -65,6 +72,7 @@ const getClientSessionRoute = defineRoute(
       "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
       "`x-d1-bookmark` to read your own write from any replica.",
     scope: "clients:read",
+    limits: [NO_CACHE_LIMIT],
     request: { query: viewClientQuerySchema, headers: lookupHeadersSchema },
     responses: {
       200: jsonResponse(
@@ -107,6 +115,7 @@ const getClientSessionsRoute = defineRoute(
       "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
       "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
     scope: "clients:read",
+    limits: [{ limiter: "BATCH_RATE_LIMITER", description: "batches" }, NO_CACHE_LIMIT],
     request: {
       headers: lookupHeadersSchema,
       body: {

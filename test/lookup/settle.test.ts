@@ -34,7 +34,9 @@ describe("the settle pass", () => {
   it("repairs KV after another instance stored what it read before the write", async () => {
     const { chatId, record } = await seedLinkedChat();
     const clock = new ManualClock();
-    const other = useWorker({});
+    // Its memory off and a miss before: its next miss of the chat is admitted to KV.
+    const other = useWorker({ vars: { MEMORY_CACHE_TTL_MS: "0" } });
+    await other.fetch(...lookupRequest(chatId, reader));
     const here = useWorker({ clock, settleDelayMs: SETTLE_DELAY_MS });
 
     // Another instance reads D1 before the write; its answer arrives after the write's refresh.

@@ -63,6 +63,27 @@ describe("a session-limited token and chats outside its sessions", () => {
     expect(again[1]).toEqual([]);
   });
 
+  it("costs the same storage calls for a chat of another session right after a write to it as for an unknown chat", async () => {
+    const hidden = await seedLinkedChat();
+    const limited = await seedToken({ sessions: ["a-session-of-its-own"] });
+    const unknown = uniqueChatId();
+    // Both known to the token's own memory before the write.
+    await lookup(hidden.chatId, limited);
+    await lookup(unknown, limited);
+    const storage = recordStorage();
+
+    for (const session of ["written-once", "written-twice"]) {
+      expect(
+        (await write("PUT", `/api/clients/${hidden.record.id}`, writer, { session_id: session })).status,
+      ).toBe(200);
+      storage.take();
+      const afterWrite = [await answer(await lookup(hidden.chatId, limited)), storage.take()];
+      const afterWriteUnknown = [await answer(await lookup(unknown, limited)), storage.take()];
+      expect(afterWrite).toEqual(afterWriteUnknown);
+      expect(afterWrite[1]).toEqual([]);
+    }
+  });
+
   it("answers a chat that a write moves into its sessions at once", async () => {
     const { chatId, record } = await seedLinkedChat();
     const limited = await seedToken({ sessions: ["moving-in"] });

@@ -46,9 +46,20 @@ describe("the cache tiers of the lookup", () => {
     expect(kvGet).not.toHaveBeenCalled();
   });
 
-  it("stores a found answer in KV under a key that carries no chat id, for CACHE_TTL_SECONDS", async () => {
+  it("costs a chat asked once no KV write", async () => {
+    useWorker(MEMORY_OFF);
+    const { chatId } = await seedLinkedChat();
+    const put = vi.spyOn(env.CACHE, "put");
+    expect((await lookup(chatId, token)).status).toBe(200);
+    expect(put).not.toHaveBeenCalled();
+    expect(await env.CACHE.get(await lookupCacheKey(chatId))).toBeNull();
+  });
+
+  it("stores a found answer in KV at its second miss here, under a key that carries no chat id, for CACHE_TTL_SECONDS", async () => {
+    useWorker(MEMORY_OFF);
     const { chatId, record } = await seedLinkedChat();
     const put = vi.spyOn(env.CACHE, "put");
+    expect((await lookup(chatId, token)).status).toBe(200);
     expect((await lookup(chatId, token)).status).toBe(200);
 
     const key = await lookupCacheKey(chatId);
@@ -58,9 +69,24 @@ describe("the cache tiers of the lookup", () => {
     expect(put).toHaveBeenCalledExactlyOnceWith(key, JSON.stringify(record), { expirationTtl: 300 });
   });
 
+  it("does not count misses older than the admission window", async () => {
+    const clock = new ManualClock();
+    useWorker({ clock, ...MEMORY_OFF });
+    const { chatId } = await seedLinkedChat();
+    const put = vi.spyOn(env.CACHE, "put");
+    await lookup(chatId, token);
+    await clock.advance(300_000);
+    await lookup(chatId, token);
+    expect(put).not.toHaveBeenCalled();
+    await clock.advance(299_999);
+    await lookup(chatId, token);
+    expect(put).toHaveBeenCalledOnce();
+  });
+
   it("answers from KV without touching D1 when this instance does not remember the chat", async () => {
     useWorker(MEMORY_OFF);
     const { chatId, record } = await seedLinkedChat();
+    await lookup(chatId, token);
     await lookup(chatId, token);
 
     const statements = watchD1();
@@ -75,6 +101,9 @@ describe("the cache tiers of the lookup", () => {
     useWorker({ clock });
     const { chatId } = await seedLinkedChat();
     await lookup(chatId, token);
+    await clock.advance(5000);
+    // Its second miss: now in KV too.
+    expect(tierOf(await lookup(chatId, token))).toBe("d1");
     await clock.advance(4999);
     expect(tierOf(await lookup(chatId, token))).toBe("memory");
     await clock.advance(1);
@@ -83,12 +112,16 @@ describe("the cache tiers of the lookup", () => {
 
   it("keys every tier by the canonical chat id, so every spelling shares one entry", async () => {
     const { chatId, record } = await seedLinkedChat();
+    const baileys = chatId.replace("@c.us", ":3@s.whatsapp.net");
+    useWorker(MEMORY_OFF);
     await lookup(chatId, token);
+    await lookup(baileys, token);
 
     const statements = watchD1();
-    const baileys = chatId.replace("@c.us", ":3@s.whatsapp.net");
     expect(await (await lookup(baileys, token)).json()).toEqual({ success: true, record });
-    useWorker(MEMORY_OFF);
+    expect(conversationReads(statements)).toEqual([]);
+    useWorker({});
+    await lookup(chatId, token);
     expect(await (await lookup(baileys, token)).json()).toEqual({ success: true, record });
     expect(conversationReads(statements)).toEqual([]);
   });
@@ -123,19 +156,35 @@ describe("the cache tiers of the lookup", () => {
     expect(kvGet).toHaveBeenCalledTimes(1);
   });
 
-  it("skips every tier for Cache-Control: no-cache, reads D1 and refreshes the caches", async () => {
+  it("skips every tier for Cache-Control: no-cache, reads D1 and refreshes memory, never KV", async () => {
     const { chatId, record } = await seedLinkedChat();
+    await env.CACHE.put(await lookupCacheKey(chatId), JSON.stringify(record));
     await lookup(chatId, token);
     // Change the row behind the caches' back, as another system writing to D1 would.
     await env.DB.prepare("UPDATE clients SET session_id = 'moved' WHERE id = ?").bind(record.id).run();
     expect(await (await lookup(chatId, token)).json()).toEqual({ success: true, record });
 
+    const put = vi.spyOn(env.CACHE, "put");
+    const remove = vi.spyOn(env.CACHE, "delete");
     const fresh = await lookup(chatId, token, { "Cache-Control": "no-cache" });
     const moved = { success: true, record: { ...record, session_id: "moved" } };
     expect(tierOf(fresh)).toBe("d1");
     expect(await fresh.json()).toEqual(moved);
     expect(await (await lookup(chatId, token)).json()).toEqual(moved);
-    expect(await env.CACHE.get(await lookupCacheKey(chatId), "json")).toEqual(moved.record);
+    expect(put).not.toHaveBeenCalled();
+    expect(remove).not.toHaveBeenCalled();
+  });
+
+  it("never writes nor deletes a KV key for a no-cache lookup, found or not", async () => {
+    useWorker(MEMORY_OFF);
+    const { chatId } = await seedLinkedChat();
+    const put = vi.spyOn(env.CACHE, "put");
+    const remove = vi.spyOn(env.CACHE, "delete");
+    for (const id of [chatId, chatId, uniqueChatId(), uniqueChatId()]) {
+      await lookup(id, token, { "Cache-Control": "no-cache" });
+    }
+    expect(put).not.toHaveBeenCalled();
+    expect(remove).not.toHaveBeenCalled();
   });
 
   it("treats a malformed KV entry as a miss and answers from D1", async () => {
@@ -146,6 +195,7 @@ describe("the cache tiers of the lookup", () => {
     expect(await response.json()).toEqual({ success: true, record });
     expect(tierOf(response)).toBe("d1");
     expect(logs).toContain('"event":"cache.malformed_entry"');
+    await lookup(chatId, token);
     expect(await env.CACHE.get(await lookupCacheKey(chatId), "json")).toEqual(record);
   });
 });
@@ -162,7 +212,9 @@ describe("the lookup when KV misbehaves", () => {
   });
 
   it("still answers, and logs without the chat id, when KV put throws", async () => {
+    useWorker(MEMORY_OFF);
     const { chatId, record } = await seedLinkedChat();
+    await lookup(chatId, token);
     vi.spyOn(env.CACHE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
     const { result: response, logs } = await captureLogs(() => lookup(chatId, token));
     expect(response.status).toBe(200);
@@ -196,8 +248,9 @@ describe("the lookup when KV misbehaves", () => {
 
   it("does not hold the answer for a KV write that hangs, and logs the hang after LOOKUP_TIMEOUT_MS", async () => {
     const clock = new ManualClock();
-    const api = useWorker({ clock });
+    const api = useWorker({ clock, ...MEMORY_OFF });
     const { chatId, record } = await seedLinkedChat();
+    await api.fetch(...lookupRequest(chatId, token));
     hangKv("put");
     const { logs } = await captureLogs(async () => {
       const sent = api.send(...lookupRequest(chatId, token));

@@ -6,14 +6,32 @@ import {
   lookup,
   lookupRequest,
   ManualClock,
+  request,
   seedLinkedChat,
   seedToken,
   stall,
   useWorker,
 } from "../helpers";
 
-// vitest.config.ts sets the test limit: 100 requests per 60 s per token.
+// vitest.config.ts sets the test limits: 100 requests per 60 s per token, and of those, 20
+// lookups with Cache-Control: no-cache and 20 batches.
 const LIMIT = 100;
+const NO_CACHE_LIMIT = 20;
+const BATCH_LIMIT = 20;
+
+function batch(token: string, headers: Record<string, string> = {}) {
+  return request("/api/clients/view/batch", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...headers },
+    body: JSON.stringify({ lookups: [{ chatId }] }),
+  });
+}
+
+async function expectTooMany(response: Response) {
+  expect(response.status).toBe(429);
+  expect(response.headers.get("Retry-After")).toBe("60");
+  expect(await response.json()).toEqual({ error: "Too many requests" });
+}
 
 let chatId: string;
 beforeAll(async () => {
@@ -71,5 +89,36 @@ describe("the rate limit per token", () => {
     });
     expect(response.status).toBe(200);
     expect(logs).toContain('"event":"rate_limit.timeout"');
+  });
+});
+
+describe("the budgets of their own", () => {
+  it("answers 429 to a token's no-cache lookup past its budget, while its ordinary lookups still answer", async () => {
+    const token = await seedToken();
+    for (let i = 0; i < NO_CACHE_LIMIT; i++) {
+      const response = await lookup(chatId, token, { "Cache-Control": "no-cache" });
+      expect(response.status, `no-cache lookup ${i + 1}`).toBe(200);
+    }
+    await expectTooMany(await lookup(chatId, token, { "Cache-Control": "no-cache" }));
+    expect((await lookup(chatId, token)).status).toBe(200);
+    expect((await lookup(chatId, await seedToken(), { "Cache-Control": "no-cache" })).status).toBe(200);
+  });
+
+  it("answers 429 to a token's batch past its budget, whole, while its single lookups still answer", async () => {
+    const token = await seedToken();
+    for (let i = 0; i < BATCH_LIMIT; i++) {
+      expect((await batch(token)).status, `batch ${i + 1}`).toBe(200);
+    }
+    await expectTooMany(await batch(token));
+    expect((await lookup(chatId, token)).status).toBe(200);
+  });
+
+  it("counts a no-cache batch against both: past the no-cache budget, it answers 429", async () => {
+    const token = await seedToken();
+    for (let i = 0; i < NO_CACHE_LIMIT; i++) {
+      expect((await lookup(chatId, token, { "Cache-Control": "no-cache" })).status).toBe(200);
+    }
+    await expectTooMany(await batch(token, { "Cache-Control": "no-cache" }));
+    expect((await batch(token)).status).toBe(200);
   });
 });

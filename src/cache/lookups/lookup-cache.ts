@@ -31,6 +31,7 @@ import { jsonSize, MemoryCache } from "../memory-cache";
 import { NextRead } from "../next-read";
 import type { LookupCachePolicy } from "../policy";
 import { SingleFlight } from "../single-flight";
+import { KvAdmission } from "./kv-admission";
 import { findSessionsByChatIds, readChangedChats } from "./lookup.repository";
 import { LookupKv } from "./lookup-kv";
 import { WriteLog } from "./write-log";
@@ -104,6 +105,7 @@ export class LookupCache {
   readonly #maxLoadMs: number;
   readonly #kv: LookupKv;
   readonly #writes: WriteLog;
+  readonly #admission: KvAdmission;
   readonly #loads: SingleFlight<Loaded>;
   readonly #freshReads = new NextRead<CacheRead>();
   // Keyed by canonical chat id: this tier never leaves the instance and is never logged.
@@ -119,6 +121,7 @@ export class LookupCache {
     this.#maxLoadMs = options.maxLoadMs;
     this.#kv = new LookupKv(options.kv, policy.kv, clock);
     this.#writes = new WriteLog(policy.writeLog, clock);
+    this.#admission = new KvAdmission(policy.kv.admission, clock);
     this.#loads = new SingleFlight(clock, options.maxLoadMs);
     this.#memory = new MemoryCache({ ...policy.memory, sizeOf: jsonSize, clock });
     this.#partitions = new MemoryCache({ ...policy.partitions, sizeOf: jsonSize, clock });
@@ -189,10 +192,7 @@ export class LookupCache {
     const attempt = withTransientRetries(run, { ...request, clock: this.#clock }, write.idempotent);
     const committed = attempt.then(({ result, changes }) => {
       const bookmark = session.bookmark();
-      const sequence = this.#writes.record(
-        changes.map((change) => change.chatId),
-        bookmark,
-      );
+      const sequence = this.#writes.record(changes, bookmark);
       for (const { chatId, lookup } of changes) {
         this.#loads.forget(chatId);
         this.#memory.set(chatId, lookup, this.#policy.memory.ttlMs);
@@ -215,16 +215,23 @@ export class LookupCache {
     return { result, bookmark };
   }
 
-  /** A partition's own memory, then D1; the shared tiers are neither read nor written. */
+  /**
+   * A partition's own memory, then D1; the shared tiers are neither read nor written. An entry
+   * older than a write here to its chat takes the write's answer from the write log, never from
+   * D1: a write to a chat the partition may not see must cost it nothing an unknown chat's
+   * lookup does not.
+   */
   async #readPartition(request: RequestScope, chatIds: string[], options: ReadOptions): Promise<CacheRead> {
     const partition = options.partition ?? "";
     const keyOf = (chatId: string) => `${partition}\n${chatId}`;
     const answers = new Map<string, ChatLookup>();
     const misses = chatIds.filter((chatId) => {
       const entry = options.fresh ? undefined : this.#partitions.get(keyOf(chatId));
-      const current = entry !== undefined && !this.#writes.writtenSince(chatId, entry.sequence);
-      if (current) answers.set(chatId, entry.lookup);
-      return !current;
+      if (entry === undefined) return true;
+      const written = this.#writes.latestSince(chatId, entry.sequence);
+      if (written !== undefined) this.#partitions.replace(keyOf(chatId), written);
+      answers.set(chatId, written?.lookup ?? entry.lookup);
+      return false;
     });
     if (misses.length === 0) return { answers, tier: "memory", bookmark: null };
 
@@ -236,9 +243,9 @@ export class LookupCache {
     );
     for (const [chatId, lookup] of read.answers) {
       answers.set(chatId, lookup);
-      if (!this.#writes.writtenSince(chatId, sequence)) {
-        this.#partitions.set(keyOf(chatId), { lookup, sequence }, this.#policy.partitions.ttlMs);
-      }
+      // A write that came during the read answers newer than the read.
+      const entry = this.#writes.latestSince(chatId, sequence) ?? { lookup, sequence };
+      this.#partitions.set(keyOf(chatId), entry, this.#policy.partitions.ttlMs);
     }
     return { answers, tier: "d1", bookmark: read.bookmark };
   }
@@ -261,13 +268,17 @@ export class LookupCache {
     for (const [chatId, lookup] of read.answers) {
       this.#remember(chatId, lookup, sequence);
       loaded.set(chatId, { lookup, tier: "d1", bookmark: read.bookmark });
-      if (lookup.status === "found" || this.#policy.kv.storesNotFound) toKv.push({ chatId, lookup });
+      const kept = lookup.status === "found" || this.#policy.kv.storesNotFound;
+      if (kept && this.#admission.admit(chatId)) toKv.push({ chatId, lookup });
     }
     this.#storeInKv(request, toKv, sequence);
     return loaded;
   }
 
-  /** D1 only (`Cache-Control: no-cache`); memory set to what it read, KV made to match. */
+  /**
+   * D1 only (`Cache-Control: no-cache`); memory set to what it read. KV is left alone: a caller
+   * may skip the caches at will, so this read must cost no KV write (writes keep KV true).
+   */
   async #readFresh(request: RequestScope, chatIds: string[], bookmark: string | null): Promise<CacheRead> {
     const sequence = this.#writes.sequence;
     const read = await beforeDeadline(
@@ -275,14 +286,7 @@ export class LookupCache {
       request.deadline,
       this.#clock,
     );
-    const changed: ChatChange[] = [];
-    for (const [chatId, lookup] of read.answers) {
-      const known = this.#memory.get(chatId);
-      // KV allows one write per key per second: an answer this instance already had is not rewritten.
-      if (this.#remember(chatId, lookup, sequence) && !sameLookup(known, lookup))
-        changed.push({ chatId, lookup });
-    }
-    this.#storeInKv(request, changed, sequence);
+    for (const [chatId, lookup] of read.answers) this.#remember(chatId, lookup, sequence);
     return { answers: read.answers, tier: "d1", bookmark: read.bookmark };
   }
 
@@ -333,8 +337,4 @@ export class LookupCache {
       logEvent("error", "cache.settle_failed", { requestId: request.requestId, error: describeError(error) });
     }
   }
-}
-
-function sameLookup(a: ChatLookup | undefined, b: ChatLookup): boolean {
-  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -1,10 +1,11 @@
 /**
- * The writes this instance has seen, per chat: a sequence number and the D1 bookmark after the
- * write. A load remembers the sequence it started at and stores its answer only if no write to
+ * The writes this instance has seen, per chat: a sequence number, the D1 bookmark after the
+ * write and what the chat answers since. A load remembers the sequence it started at and stores its answer only if no write to
  * that chat came since, so a lookup that read D1 just before a write never puts the old answer
  * back; and a load after a write reads D1 at least as new as that write, even from a replica.
  */
 
+import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
 import type { Clock } from "../../lib/clock";
 import { jsonSize, MemoryCache } from "../memory-cache";
 import type { LookupCachePolicy } from "../policy";
@@ -12,6 +13,7 @@ import type { LookupCachePolicy } from "../policy";
 interface LastWrite {
   sequence: number;
   bookmark: string | null;
+  lookup: ChatLookup;
 }
 
 export class WriteLog {
@@ -29,11 +31,21 @@ export class WriteLog {
     return this.#sequence;
   }
 
-  /** Records a write to `chatIds`; answers its sequence. */
-  record(chatIds: Iterable<string>, bookmark: string | null): number {
+  /** Records a write and what it changed; answers its sequence. */
+  record(changes: readonly ChatChange[], bookmark: string | null): number {
     const sequence = ++this.#sequence;
-    for (const chatId of chatIds) this.#last.set(chatId, { sequence, bookmark }, this.#rememberMs);
+    for (const { chatId, lookup } of changes) {
+      this.#last.set(chatId, { sequence, bookmark, lookup }, this.#rememberMs);
+    }
     return sequence;
+  }
+
+  /** The latest write to `chatId` after `sequence`, with what the chat answers since it. */
+  latestSince(chatId: string, sequence: number): { sequence: number; lookup: ChatLookup } | undefined {
+    const last = this.#last.get(chatId);
+    return last !== undefined && last.sequence > sequence
+      ? { sequence: last.sequence, lookup: last.lookup }
+      : undefined;
   }
 
   /** Whether a write to `chatId` came after `sequence`. */
