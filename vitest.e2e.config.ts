@@ -11,6 +11,8 @@ export default defineConfig({
     globalSetup: ["./e2e/global-setup.ts"],
     // One file at a time: the burst gets the machine to itself, and the server is shared anyway.
     fileParallelism: false,
+    // Tests marked concurrent (the docs' pages, each with a wrangler dev of its own) two at a time.
+    maxConcurrency: 2,
     testTimeout: 20_000,
   },
 });

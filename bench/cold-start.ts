@@ -222,7 +222,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = await measureColdStart({ runs, log: (line) => console.error(line) });
   const table = coldStartTable(report);
   console.log(values.json ? JSON.stringify(report, null, 2) : table);
-  // The figures the README quotes, with the command and the day they were measured.
+  // The latest figures, with the command and the day they were measured (docs/benchmark.md links them).
   const results = join(ROOT, "bench", "results");
   mkdirSync(results, { recursive: true });
   writeFileSync(

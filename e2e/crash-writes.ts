@@ -1,5 +1,5 @@
 /**
- * The writes of the crash test, one kind per multi-row promise of the README: each seeds the rows
+ * The writes of the crash test, one kind per multi-row promise of docs/mapping.md: each seeds the rows
  * it needs, is sent once in a stream that the server's kill interrupts, and is then found in one
  * of exactly two states: applied or unchanged. Anything else (half a client delete, a LID whose
  * old conversation is gone but which is in no other, a 500) fails with what was seen.

@@ -1,7 +1,7 @@
 /**
  * Two Worker instances of one location: two `wrangler dev` over one throwaway `--persist-to`,
- * sharing D1 and KV, each with its own memory. What the README promises across instances ("When
- * a write shows", "Tokens"): a write through one answered by the other within
+ * sharing D1 and KV, each with its own memory. What the docs promise across instances
+ * (docs/caching.md, "When a write shows"; docs/tokens.md, "Revocation"): a write through one answered by the other within
  * MEMORY_CACHE_TTL_MS for every id of the conversation; concurrent writes through both answering
  * 200 or 503 and converging on what D1 committed; a revoked token refused by both within 60 s.
  */
@@ -20,9 +20,9 @@ import { createToken, revokeToken } from "./tokens.ts";
 // Beyond each promise: lookups on a loaded 2-core machine take up to a second or two each, and
 // a poll sees a change up to one interval late.
 const MARGIN_MS = 5_000;
-// The settle pass (README, "Keeping the mapping", step 3) puts crossed replies right this long after a write.
+// The settle pass (docs/caching.md, "When a write shows", step 3) puts crossed replies right this long after a write.
 const SETTLE_DELAY_MS = 1_500;
-// "A revoked token stops working everywhere within 60 seconds" (README, "Tokens").
+// "A revoked token stops working everywhere within 60 seconds" (docs/tokens.md).
 const REVOCATION_MS = 60_000;
 const REVOCATION_MARGIN_MS = 10_000;
 const CONCURRENT_WRITES = 40;

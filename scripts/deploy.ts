@@ -159,7 +159,7 @@ async function main(): Promise<number> {
         describePlaceholders(placeholders),
         options.env === undefined
           ? TOP_LEVEL_HINT
-          : `Put each id in wrangler.toml and run ${again} again (README, "Deploy").`,
+          : `Put each id in wrangler.toml and run ${again} again (docs/production.md).`,
       ].join("\n"),
     );
     return 1;

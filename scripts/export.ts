@@ -1,6 +1,6 @@
 /**
  * `npm run export -- [--out FILE]`: every conversation as NDJSON, the format `npm run import`
- * reads (see README, "Import and export"). Exit codes: 0 done; 1 the export failed; 2 the
+ * reads (see docs/import-export.md). Exit codes: 0 done; 1 the export failed; 2 the
  * command line is wrong (nothing was done).
  */
 import * as cli from "./lib/command-line.ts";

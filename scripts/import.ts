@@ -1,6 +1,6 @@
 /**
  * `npm run import -- FILE …`: loads conversations (chat id → client → session, with their
- * aliases) from an NDJSON or CSV file (see README, "Import and export").
+ * aliases) from an NDJSON or CSV file (see docs/import-export.md).
  *
  * The command line is checked before anything is opened; the file is checked whole, against
  * itself and then the database, before anything is written. Exit codes: 0 done; 1 the file has

@@ -1,5 +1,5 @@
 /**
- * The token CLI: `npm run token -- create|list|revoke|help …` (see README, "Tokens").
+ * The token CLI: `npm run token -- create|list|revoke|help …` (see docs/tokens.md).
  *
  * The command line is checked completely before anything is opened, so a mistake costs no
  * wrangler start. Local D1 by default (opened once, in this process); `--remote` for the deployed

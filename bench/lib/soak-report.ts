@@ -47,7 +47,7 @@ export interface SoakControl {
   kibPerRequest: number | null;
 }
 
-// What the app's in-memory stores may hold at most (README, "Caching"; src/): the lookup's
+// What the app's in-memory stores may hold at most (docs/caching.md; src/): the lookup's
 // memory tier 16 MiB, its write log 32 MiB, the token cache 4 MiB.
 const APP_BOUND_MIB = 16 + 32 + 4;
 /** The first minute fills the caches: the verdicts leave it out. */
