@@ -21,6 +21,11 @@ const configSchema = lazy(() =>
     // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
     RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ALLOWED_ORIGINS: z.string().default(""),
+    EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    // Local only (npm start, the tests): never in wrangler.toml, so a deploy never sets it.
+    ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"]).optional(),
+    // Test only (e2e/webhooks-crash.e2e.ts): events stay in the outbox after their write.
+    TEST_HOLD_QUEUE_SEND: z.enum(["true", "false"]).optional(),
   }),
 );
 
@@ -32,6 +37,12 @@ export interface Config {
   rateLimitPeriodSeconds: number;
   /** Origins that browsers may call from (CORS); empty: CORS off. */
   allowedOrigins: string[];
+  /** How long events are kept. */
+  eventsRetentionDays: number;
+  /** Whether webhook URLs may be `http://127.0.0.1:PORT` and `http://localhost:PORT`. */
+  allowLocalWebhooks: boolean;
+  /** Test only: a write's events are left to the sweep, as after a crash before the queue send. */
+  holdQueueSend: boolean;
 }
 
 /**
@@ -56,5 +67,8 @@ export function readConfig(env: Env): Config {
     allowedOrigins: parsed.data.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ""),
+    eventsRetentionDays: parsed.data.EVENTS_RETENTION_DAYS,
+    allowLocalWebhooks: parsed.data.ALLOW_LOCAL_WEBHOOKS === "true",
+    holdQueueSend: parsed.data.TEST_HOLD_QUEUE_SEND === "true",
   };
 }

@@ -6,14 +6,18 @@
 import { clientRoutes } from "./clients/clients.routes";
 import { conversationRoutes } from "./conversations/conversations.routes";
 import { docsRoutes } from "./docs.routes";
+import { eventRoutes } from "./events/events.routes";
 import { healthRoutes } from "./health.routes";
 import { lookupRoutes } from "./lookup/lookup.routes";
 import type { Route } from "./router";
+import { webhookRoutes } from "./webhooks/webhooks.routes";
 
 export const routes: readonly Route[] = [
   ...lookupRoutes,
   ...clientRoutes,
   ...conversationRoutes,
+  ...eventRoutes,
+  ...webhookRoutes,
   ...healthRoutes,
   ...docsRoutes,
 ];

@@ -12,25 +12,34 @@
 export {
   type ClientFields,
   createClient,
+  type EventFilter,
+  type EventPageOptions,
   type LookupClient,
   type LookupItem,
   type LookupOptions,
   MAX_BATCH_LOOKUPS,
+  type WebhookFields,
 } from "./client.js";
 export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
-export type { ErrorDetail } from "./operations.js";
+export type { ErrorDetail, EventType } from "./operations.js";
 export type {
   BatchLookup,
   ClientWriteResult,
   Conversation,
   ConversationResult,
   ConversationWriteResult,
+  DoneResult,
+  Event,
+  EventsResult,
   Failure,
   HealthResult,
   LookupError,
   LookupFailure,
   SessionFound,
   SessionLookup,
+  Webhook,
+  WebhooksResult,
+  WebhookWriteResult,
   WriteResult,
   Written,
 } from "./results.js";
