@@ -23,7 +23,7 @@ CREATE TABLE `events` (
 	`after` text
 );
 --> statement-breakpoint
-CREATE INDEX `events_chat_id_idx` ON `events` (`chat_id`) WHERE chat_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `events_deleted_chat_id_idx` ON `events` (`chat_id`) WHERE type = 'conversation.deleted';--> statement-breakpoint
 CREATE INDEX `events_conversation_id_idx` ON `events` (`conversation_id`) WHERE conversation_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `events_client_id_idx` ON `events` (`client_id`) WHERE client_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `events_session_id_idx` ON `events` (`session_id`) WHERE session_id IS NOT NULL;--> statement-breakpoint

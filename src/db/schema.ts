@@ -94,9 +94,11 @@ export const events = sqliteTable(
     before: text("before"),
     after: text("after"),
   },
-  // Each ends with the rowid (`seq`), which serves the newest-first order of every filter.
+  // Each ends with the rowid (`seq`), which serves the newest-first order of every filter. Every
+  // index entry is a row written: a chat's history goes through its conversation, and its chat
+  // id is indexed only where the conversation is gone (its history by its former chat id).
   (table) => [
-    index("events_chat_id_idx").on(table.chatId).where(sql.raw("chat_id IS NOT NULL")),
+    index("events_deleted_chat_id_idx").on(table.chatId).where(sql.raw("type = 'conversation.deleted'")),
     index("events_conversation_id_idx")
       .on(table.conversationId)
       .where(sql.raw("conversation_id IS NOT NULL")),

@@ -25,14 +25,14 @@ interface EventRow extends StoredEvent {
 const COLUMNS = sql.raw("seq, id, at, type, actor, chat_id, client_id, session_id, before, after");
 
 /**
- * The conversations whose history is a chat's: the one that has the id now, any that had it as
- * its chat id (deleted since, or renamed), and, transitively, every conversation merged into one
- * of them.
+ * The conversations whose history is a chat's: the one that has the id now, any deleted since
+ * that had it as its chat id, and, transitively, every conversation merged into one of them.
  */
 function conversationsOf(chatId: string): SQL {
   return sql`with recursive histories(id) as (
       select conversation_id from chat_ids where chat_id = ${chatId}
-      union select conversation_id from events where chat_id = ${chatId} and conversation_id is not null
+      union select conversation_id from events
+        where chat_id = ${chatId} and type = 'conversation.deleted' and conversation_id is not null
       union select e.merged_from from events as e join histories as h on e.conversation_id = h.id
         where e.type = 'conversations.merged' and e.merged_from is not null
     )`;

@@ -21,7 +21,7 @@ export const listEventsQuerySchema = lazy(() =>
           param: {
             description:
               "Any id of a conversation, in any spelling: its history, that of the conversations merged into it " +
-              "included. An id no conversation has any more finds the history of those that had it.",
+              "included. The chat id of a deleted conversation finds that conversation's history.",
           },
           example: "123456789@c.us",
           type: "string",
