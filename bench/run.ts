@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await sanityCheck(server.url, token);
     if (settings.simulateLatency) await latencyRun(server, settings, token, app);
     else if (settings.soak) await soakRun(server, settings, tokens, app);
-    else await standardRun(server, settings, token, app);
+    else await standardRun(server, settings, tokens, app);
   } catch (error) {
     failed = true;
     console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);

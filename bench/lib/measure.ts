@@ -119,6 +119,7 @@ export async function measure(
     headers: { Authorization: `Bearer ${token}`, ...scenario.headers },
     nextPath: scenario.nextPath,
     nextBody: scenario.nextBody,
+    method: scenario.method,
     rate: settings.rate,
   };
   if (settings.warmupSeconds > 0) await runFor(load, settings.warmupSeconds);

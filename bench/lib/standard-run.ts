@@ -17,10 +17,17 @@ import { standardPlan } from "./standard-scenarios.ts";
 import { evaluateTargets } from "./targets.ts";
 
 /** Runs every selected scenario between baselines, prints the summary and writes the results. */
-export async function standardRun(server: DevServer, settings: Settings, token: string, app: AppSettings) {
+export async function standardRun(
+  server: DevServer,
+  settings: Settings,
+  tokens: { read: string; write: string },
+  app: AppSettings,
+) {
   const { url } = server;
+  const token = tokens.read;
   const baselineRates: number[] = [];
-  const plan = standardPlan(url, token, settings, app, baselineRates);
+  const database = { remote: false, persistTo: server.options.persistTo, config: server.options.config };
+  const plan = standardPlan(url, tokens, settings, app, baselineRates, database);
   const { baseline, scenarios } = plan;
 
   console.log(
@@ -48,6 +55,7 @@ export async function standardRun(server: DevServer, settings: Settings, token: 
   for (const scenario of scenarios) {
     await scenario.prepare?.();
     const result = await measure(server, scenario, settings, token);
+    await scenario.finish?.();
     progress(scenario.name, result, scenario.expectedStatus);
     const after = await runBaseline();
     measured.push({ scenario, result, baselineRps: (before + after) / 2 });

@@ -13,7 +13,7 @@ const SCHEMA = `
   PRAGMA journal_mode = OFF;
   PRAGMA synchronous = OFF;
   PRAGMA temp_store = FILE;
-  PRAGMA cache_size = -16384;
+  PRAGMA cache_size = -4096;
   -- Every valid record, by its index n (0-based, in file order).
   CREATE TABLE records (n INTEGER PRIMARY KEY, line INTEGER NOT NULL, chat_id TEXT NOT NULL,
     client_id TEXT, session_id TEXT, aliases TEXT);
