@@ -17,6 +17,7 @@ export async function tour({ baseUrl, token, run }) {
   const putClient = await lookup.putClient(clientId, { sessionId: `session-${run}`, name: "Package tour" });
   const putConversation = await lookup.putConversation(`49${run}:2@s.whatsapp.net`, { clientId });
   const readOwnWrite = await lookup.getClientSession(chatId, { bookmark: putConversation.bookmark });
+  const listEvents = await lookup.listEvents({ clientId }, { limit: 2 });
   const addAlias = await lookup.addAlias(chatId, lid);
   const byAlt = await lookup.getClientSession(`78${run}@lid`, { alt: lid, fresh: true });
   const batch = await lookup.getClientSessions([
@@ -25,6 +26,16 @@ export async function tour({ baseUrl, token, run }) {
     { chatId: "hello" },
   ]);
   const getConversation = await lookup.getConversation(lid);
+  const webhook = `package-${run}`;
+  const putWebhook = await lookup.putWebhook(webhook, {
+    url: "https://receiver.example.com/hook",
+    events: ["client.*"],
+  });
+  const listed = await lookup.listWebhooks();
+  const listWebhooks = listed.ok
+    ? { ...listed, webhooks: listed.webhooks.filter((each) => each.name === webhook) }
+    : listed;
+  const deleteWebhook = await lookup.deleteWebhook(webhook);
   const removeAlias = await lookup.removeAlias(chatId, lid);
   const deleteConversation = await lookup.deleteConversation(chatId);
   const deleteClient = await lookup.deleteClient(clientId);
@@ -37,10 +48,14 @@ export async function tour({ baseUrl, token, run }) {
     putClient,
     putConversation,
     readOwnWrite,
+    listEvents,
     addAlias,
     byAlt,
     batch,
     getConversation,
+    putWebhook,
+    listWebhooks,
+    deleteWebhook,
     removeAlias,
     deleteConversation,
     deleteClient,

@@ -27,7 +27,7 @@ export interface KvNamespaceConfig {
 
 export interface QueuesConfig {
   producers?: { binding: string; queue: string }[];
-  consumers?: { queue: string; dead_letter_queue?: string }[];
+  consumers?: { queue: string; dead_letter_queue?: string; max_retries?: number }[];
 }
 
 /** The configuration of one environment (the top level when `env` is undefined). */
@@ -37,6 +37,7 @@ export interface WranglerConfig {
   kv_namespaces: KvNamespaceConfig[];
   queues: QueuesConfig;
   vars: Record<string, unknown>;
+  triggers: { crons?: string[] };
 }
 
 /** Every queue the environment sends to or consumes, dead-letter queues included, each once. */
