@@ -10,6 +10,7 @@ export const ErrorMessage = {
   chatIdRequired: "Chat ID is required",
   chatIdInvalid: "Invalid chat ID",
   aliasInvalid: "Invalid alias",
+  altInvalid: "Invalid alt",
   invalidBody: "Invalid request body",
   clientIdInvalid: "Invalid client ID",
   payloadTooLarge: "Request body too large",

@@ -7,8 +7,9 @@ const chatIdParam = lazy(() =>
   chatIdSchema().meta({
     param: {
       description:
-        "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net` and " +
-        "`N:12@s.whatsapp.net` are `N@c.us`). A new conversation is stored under the canonical form.",
+        "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net`, " +
+        "`N:12@s.whatsapp.net`, `N@hosted`, the `wa_id` `N` or `+N` are all `N@c.us`; `N@hosted.lid` is `N@lid`; " +
+        "a business-scoped user id `CC.X` is kept as given). A new conversation is stored under the canonical form.",
     },
     example: "123456789@c.us",
     type: "string",
@@ -26,7 +27,8 @@ export const aliasParamsSchema = lazy(() =>
     alias: aliasSchema().meta({
       param: {
         description:
-          "Another id of the same person: a phone-number id (`N@c.us`, `N@s.whatsapp.net`) or a LID (`N@lid`).",
+          "Another id of the same person, in any spelling: a phone-number id (`N@c.us`, `N@s.whatsapp.net`, " +
+          "`N@hosted`, a `wa_id`), a LID (`N@lid`, `N@hosted.lid`) or a business-scoped user id (`CC.X`, `CC.ENT.X`).",
       },
       example: "987654321098765@lid",
       type: "string",

@@ -81,10 +81,11 @@ const getClientSessionRoute = defineRoute(
         EXAMPLE,
         { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
       ),
-      400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-      ]),
+      400: errorResponse(
+        "`chatId` is missing, given twice, or not a WhatsApp chat id (`alt` likewise); `alt` with a group, broadcast " +
+          "or newsletter id on either side (`Invalid alt`).",
+        [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.altInvalid],
+      ),
       404: errorResponse(
         "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
           "the conversation has no client (`Client not found`).",
@@ -127,7 +128,7 @@ const getClientSessionsRoute = defineRoute(
             { chatId: "555000111@c.us" },
           ],
         },
-        // 100 items of two 128-character ids each fit with room to spare.
+        // 100 items of two 160-character ids each fit with room to spare.
         maxBytes: 64 * 1024,
       },
     },

@@ -8,6 +8,7 @@ export const ERROR_MESSAGES = [
   "Chat ID is required",
   "Invalid chat ID",
   "Invalid alias",
+  "Invalid alt",
   "Invalid request body",
   "Invalid client ID",
   "Request body too large",

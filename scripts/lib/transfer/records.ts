@@ -132,7 +132,10 @@ function checkAliases(value: unknown, reasons: string[]): readonly string[] {
     }
     const result = aliasSchema().safeParse(alias);
     if (result.success) aliases.add(result.data);
-    else reasons.push(`alias ${show(alias)} is not a person's id (N@c.us, N@s.whatsapp.net or N@lid)`);
+    else
+      reasons.push(
+        `alias ${show(alias)} is not a person's id (a phone-number id such as N@c.us or N, a LID N@lid, a business-scoped user id CC.X)`,
+      );
   }
   return [...aliases];
 }
