@@ -20,6 +20,7 @@ export const ErrorMessage = {
   clientNotFound: "Client not found",
   aliasNotFound: "Alias not found",
   chatIdConflict: "Chat ID belongs to another client",
+  lastId: "A conversation keeps at least one id",
   notFound: "Not found",
   methodNotAllowed: "Method not allowed",
   requestTimeout: "Request timeout",

@@ -133,7 +133,7 @@ const addAliasRoute = defineRoute(
     scope: "clients:write",
     method: "put",
     path: "/api/conversations/{chatId}/aliases/{alias}",
-    summary: "Add another id of the same person (a LID or a phone-number id)",
+    summary: "Add another id of the same person (a LID, a phone-number id, a business-scoped user id)",
     description:
       "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
       "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
@@ -173,10 +173,12 @@ const removeAliasRoute = defineRoute(
     scope: "clients:write",
     method: "delete",
     path: "/api/conversations/{chatId}/aliases/{alias}",
-    summary: "Remove an id from a conversation",
+    summary: "Remove an id from a conversation, its own chat id included",
     description:
-      'The alias answers "Conversation not found" at once in this location. A conversation\'s own chat id is not ' +
-      "an alias: delete the conversation instead.",
+      'The id answers "Conversation not found" at once in this location; the other ids answer as before. Any id ' +
+      "can be removed while another remains (a person changed number or business-scoped user id). When it is " +
+      "the conversation's chat id, the conversation takes a phone-number id if one remains, else a LID, else a " +
+      "business-scoped user id, the earliest added within a kind.",
     request: { params: aliasParamsSchema },
     responses: {
       200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
@@ -185,10 +187,11 @@ const removeAliasRoute = defineRoute(
         ErrorMessage.chatIdInvalid,
         ErrorMessage.aliasInvalid,
       ]),
-      404: errorResponse("No conversation has the chat id, or the alias is not one of its aliases.", [
+      404: errorResponse("No conversation has the chat id, or the alias is not one of its ids.", [
         ErrorMessage.conversationNotFound,
         ErrorMessage.aliasNotFound,
       ]),
+      409: errorResponse("The alias is the conversation's last id; nothing changed.", [ErrorMessage.lastId]),
     },
   },
   async (c) => {

@@ -3,8 +3,8 @@ import { withTransientRetries } from "../db/retry";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import {
-  deleteAlias,
   deleteConversation,
+  deleteId,
   findConversations,
   insertAlias,
   mergeConversations,
@@ -136,11 +136,14 @@ export async function putAlias(
 }
 
 /**
- * Removes `alias` from the conversation that has `chatId` among its ids; `alias` then answers
- * "Conversation not found", here at once. A conversation's own chat id is not an alias. Not
- * retried, as deletes are not.
+ * Removes `alias` from the ids of the conversation that has `chatId` among them, its own chat id
+ * included while another id remains; `alias` then answers "Conversation not found", here at
+ * once, and every other id what it answered. A conversation that loses its chat id takes a
+ * phone-number id if one remains, else a LID, else a BSUID, the earliest added within a kind.
+ * Not retried, as deletes are not.
  *
- * @throws {ApiError} 404 "Conversation not found" or "Alias not found".
+ * @throws {ApiError} 404 "Conversation not found" or "Alias not found"; 409 "A conversation
+ *   keeps at least one id" for its last id.
  */
 export async function removeAlias(
   context: RequestContext,
@@ -149,9 +152,10 @@ export async function removeAlias(
 ): Promise<{ bookmark: string | null }> {
   const { result, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
-    run: (db) => deleteAlias(db, chatId, alias),
+    run: (db) => deleteId(db, chatId, alias),
   });
   if (!result.conversation) throw new ApiError(404, ErrorMessage.conversationNotFound);
-  if (!result.removed) throw new ApiError(404, ErrorMessage.aliasNotFound);
+  if (!result.had) throw new ApiError(404, ErrorMessage.aliasNotFound);
+  if (!result.removed) throw new ApiError(409, ErrorMessage.lastId);
   return { bookmark };
 }

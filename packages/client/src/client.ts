@@ -66,7 +66,7 @@ export interface LookupClient {
   deleteConversation(chatId: string): Promise<WriteResult>;
   /** Makes `alias` (a LID or phone-number id) an id of the conversation of `chatId`, merging if needed (`clients:write`). */
   addAlias(chatId: string, alias: string): Promise<ConversationWriteResult>;
-  /** Removes `alias` from the conversation of `chatId` (`clients:write`). */
+  /** Removes `alias`, any id but the last, its own chat id included, from the conversation of `chatId` (`clients:write`). */
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
 }
 

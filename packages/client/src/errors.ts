@@ -18,6 +18,7 @@ export const ERROR_MESSAGES = [
   "Client not found",
   "Alias not found",
   "Chat ID belongs to another client",
+  "A conversation keeps at least one id",
   "Not found",
   "Method not allowed",
   "Request timeout",
