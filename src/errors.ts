@@ -21,6 +21,7 @@ export const ErrorMessage = {
   aliasNotFound: "Alias not found",
   chatIdConflict: "Chat ID belongs to another client",
   lastId: "A conversation keeps at least one id",
+  deleteByChatId: "Delete a conversation by its chat ID",
   notFound: "Not found",
   methodNotAllowed: "Method not allowed",
   requestTimeout: "Request timeout",

@@ -93,13 +93,23 @@ export async function upsertConversation(
   }
 }
 
-/** Deletes the conversation that has `id` among its ids; answers whether there was one. */
-export async function deleteConversation(db: Database, id: string): Promise<boolean> {
-  const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
-  const [deleted] = await db.batch([
-    db.delete(conversation).where(eq(conversation.id, owner)).returning({ id: conversation.id }),
+/**
+ * Deletes the conversation whose own chat id is `chatId`, in one atomic batch. A conversation
+ * is deleted by its chat id only: an alias names a conversation the caller may not mean to lose.
+ *
+ * @returns `deleted`, or `alias` when `chatId` is an id but not the chat id of a conversation
+ *   (nothing deleted), or `unknown`.
+ */
+export async function deleteConversation(
+  db: Database,
+  chatId: string,
+): Promise<"deleted" | "alias" | "unknown"> {
+  const [known, deleted] = await db.batch([
+    db.select({ id: chatIds.conversationId }).from(chatIds).where(eq(chatIds.chatId, chatId)),
+    db.delete(conversation).where(eq(conversation.chatId, chatId)).returning({ id: conversation.id }),
   ]);
-  return deleted.length > 0;
+  if (deleted.length > 0) return "deleted";
+  return known.length > 0 ? "alias" : "unknown";
 }
 
 /**

@@ -101,8 +101,11 @@ const deleteConversationRoute = defineRoute(
     scope: "clients:write",
     method: "delete",
     path: "/api/conversations/{chatId}",
-    summary: "Delete a conversation, by any of its ids",
-    description: 'Every id of the conversation answers "Conversation not found" at once in this location.',
+    summary: "Delete a conversation, by its chat id",
+    description:
+      'Every id of the conversation answers "Conversation not found" at once in this location. Only the ' +
+      "conversation's own chat id deletes it: through an alias, nothing is deleted (409), so that a call never " +
+      "destroys a conversation it did not name.",
     request: { params: chatIdParamsSchema },
     responses: {
       200: jsonResponse(
@@ -116,6 +119,9 @@ const deleteConversationRoute = defineRoute(
         ErrorMessage.chatIdInvalid,
       ]),
       404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+      409: errorResponse("The id is an alias of a conversation, not its chat id; nothing was deleted.", [
+        ErrorMessage.deleteByChatId,
+      ]),
     },
   },
   async (c) => {

@@ -66,21 +66,23 @@ export async function putConversation(
 }
 
 /**
- * Deletes the conversation that has `chatId` among its ids; every id of it then answers
+ * Deletes the conversation whose own chat id is `chatId`; every id of it then answers
  * "Conversation not found", here at once. Not retried: a retry after a lost reply would answer
  * 404 for a delete that succeeded.
  *
- * @throws {ApiError} 404 "Conversation not found".
+ * @throws {ApiError} 404 "Conversation not found"; 409 "Delete a conversation by its chat ID"
+ *   when `chatId` is only an alias (nothing is deleted).
  */
 export async function removeConversation(
   context: RequestContext,
   chatId: string,
 ): Promise<{ bookmark: string | null }> {
-  const { result: existed, bookmark } = await context.lookups.commit(context, {
+  const { result, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
     run: (db) => deleteConversation(db, chatId),
   });
-  if (!existed) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  if (result === "alias") throw new ApiError(409, ErrorMessage.deleteByChatId);
+  if (result === "unknown") throw new ApiError(404, ErrorMessage.conversationNotFound);
   return { bookmark };
 }
 

@@ -19,6 +19,7 @@ export const ERROR_MESSAGES = [
   "Alias not found",
   "Chat ID belongs to another client",
   "A conversation keeps at least one id",
+  "Delete a conversation by its chat ID",
   "Not found",
   "Method not allowed",
   "Request timeout",
