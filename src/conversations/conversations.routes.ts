@@ -144,7 +144,7 @@ const addAliasRoute = defineRoute(
       "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
       "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
       "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
-      "this location.",
+      "this location. Only a person's conversation has aliases.",
     request: { params: aliasParamsSchema },
     responses: {
       200: jsonResponse(
@@ -153,11 +153,11 @@ const addAliasRoute = defineRoute(
         EXAMPLE,
         BOOKMARK_HEADER,
       ),
-      400: errorResponse("The chat id is blank or not valid, or the alias is not a person's id.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-        ErrorMessage.aliasInvalid,
-      ]),
+      400: errorResponse(
+        "The chat id is blank or not valid; the alias or the conversation is not a person's (a group, broadcast " +
+          "or newsletter has no aliases).",
+        [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.aliasInvalid],
+      ),
       404: errorResponse("No conversation has the chat id.", [ErrorMessage.conversationNotFound]),
       409: errorResponse("The alias is an id of a conversation of another client; nothing changed.", [
         ErrorMessage.chatIdConflict,

@@ -1,5 +1,6 @@
 import { openPrimarySession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
+import { isPersonId } from "../domain/chat-id";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import {
@@ -88,17 +89,23 @@ export async function removeConversation(
 
 type AliasOutcome = { stored: StoredConversation } | { error: ErrorMessage };
 
+const ALIAS_ERROR_STATUS: Partial<Record<ErrorMessage, 400 | 409>> = {
+  [ErrorMessage.aliasInvalid]: 400,
+  [ErrorMessage.chatIdConflict]: 409,
+};
+
 // A write between the read and the guarded batch leaves both conversations as they were; the
 // decision is then taken again on what is there now.
 const ALIAS_ATTEMPTS = 3;
 
 /**
- * Makes `alias` an id of the conversation that has `chatId` among its ids. An id of no
+ * Makes `alias` an id of the conversation that has `chatId` among its ids (a person's). An id of no
  * conversation is added; an id of another conversation merges that one into this one when no
  * client mapping is lost (either has no client, or both the same), in one atomic batch; every
  * id of the merged conversation then answers its client, here at once.
  *
- * @throws {ApiError} 404 "Conversation not found"; 409 "Chat ID belongs to another client".
+ * @throws {ApiError} 400 "Invalid alias" for a group, broadcast or newsletter conversation; 404
+ *   "Conversation not found"; 409 "Chat ID belongs to another client".
  */
 export async function putAlias(
   context: RequestContext,
@@ -112,6 +119,10 @@ export async function putAlias(
         const [target, owner] = await findConversations(db, [chatId, alias]);
         if (target === null || target === undefined) {
           return { error: ErrorMessage.conversationNotFound };
+        }
+        // Only a person's conversation has other ids (an older version let a group have some).
+        if (!isPersonId(target.chatId) || (owner && !isPersonId(owner.chatId))) {
+          return { error: ErrorMessage.aliasInvalid };
         }
         if (owner?.id === target.id) return { stored: target };
         if (
@@ -132,8 +143,7 @@ export async function putAlias(
       throw new Error("an alias write kept meeting concurrent writes");
     },
   });
-  if ("error" in result)
-    throw new ApiError(result.error === ErrorMessage.chatIdConflict ? 409 : 404, result.error);
+  if ("error" in result) throw new ApiError(ALIAS_ERROR_STATUS[result.error] ?? 404, result.error);
   return { record: recordOf(result.stored), bookmark };
 }
 

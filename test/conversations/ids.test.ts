@@ -1,6 +1,7 @@
 /**
  * "Ids from every WhatsApp stack": Cloud API numbers, hosted devices and business-scoped user ids
- * in writes and aliases; removing any id of a conversation, its own chat id included.
+ * in writes and aliases; removing any id of a conversation, its own chat id included; only a
+ * person's conversation has aliases.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import {
   lookupCacheKey,
   request,
   seedClient,
+  seedConversation,
   seedLinkedChat,
   seedToken,
   uniqueBsuid,
@@ -208,5 +210,46 @@ describe("removing any id of a conversation", () => {
       status: 200,
       body: { success: true, record: { chat_id: `${newNumber}@c.us`, client_id: record.id, aliases: [] } },
     });
+  });
+});
+
+describe("only a person's conversation has aliases", () => {
+  it.each([
+    ["a group", "120363025246125888@g.us"],
+    ["a broadcast list", "1234567890@broadcast"],
+    ["a newsletter", "120363123456789012@newsletter"],
+  ])("answers 400 Invalid alias for an alias of %s, and stores nothing", async (_, groupId) => {
+    const client = await seedClient();
+    await seedConversation({ chatId: groupId, clientId: client.id });
+    const lid = uniqueLid();
+    const response = await putAlias(groupId, lid);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "Invalid alias" });
+    expect(await storedIds(groupId)).toEqual([groupId]);
+    expect(await (await lookup(lid, reader)).json()).toEqual({ error: "Conversation not found" });
+  });
+
+  it("refuses aliases for a group that an older version gave one, and a merge of it into a person's", async () => {
+    const client = await seedClient();
+    const group = await seedConversation({ chatId: "120363099999999999@g.us", clientId: client.id });
+    const lid = uniqueLid();
+    await env.DB.prepare("INSERT INTO chat_ids (chat_id, conversation_id) VALUES (?, ?)")
+      .bind(lid, group.id)
+      .run();
+    const person = await seedLinkedChat();
+
+    for (const [chatId, alias] of [
+      [lid, uniqueChatId()],
+      [person.chatId, lid],
+    ] as const) {
+      const response = await putAlias(chatId, alias);
+      expect(response.status, `${chatId} ${alias}`).toBe(400);
+      expect(await response.json()).toEqual({ error: "Invalid alias" });
+    }
+    expect(await storedIds(group.chatId)).toEqual([group.chatId, lid].sort());
+    expect(await storedIds(person.chatId)).toEqual([person.chatId]);
+    // Its stray alias can still be removed.
+    expect((await deleteAlias(lid, lid)).status).toBe(200);
+    expect(await storedIds(group.chatId)).toEqual([group.chatId]);
   });
 });
