@@ -136,7 +136,7 @@ const addAliasRoute = defineRoute(
   {
     operationId: "addAlias",
     tags: ["Conversations"],
-    scope: "clients:write",
+    scope: "aliases:write",
     method: "put",
     path: "/api/conversations/{chatId}/aliases/{alias}",
     summary: "Add another id of the same person (a LID, a phone-number id, a business-scoped user id)",
@@ -144,7 +144,8 @@ const addAliasRoute = defineRoute(
       "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
       "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
       "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
-      "this location. Only a person's conversation has aliases.",
+      "this location. Only a person's conversation has aliases. `aliases:write` (a bot's scope, included in " +
+      "`clients:write`) allows this call, with the same outcomes, and no other write.",
     request: { params: aliasParamsSchema },
     responses: {
       200: jsonResponse(

@@ -64,7 +64,7 @@ export interface LookupClient {
   putConversation(chatId: string, fields: { clientId: string | null }): Promise<ConversationWriteResult>;
   /** Deletes the conversation whose own chat id is `chatId`, with all its ids; an alias answers 409 (`clients:write`). */
   deleteConversation(chatId: string): Promise<WriteResult>;
-  /** Makes `alias` (a LID or phone-number id) an id of the conversation of `chatId`, merging if needed (`clients:write`). */
+  /** Makes `alias` (a LID, phone-number id or BSUID) an id of the conversation of `chatId`, merging if needed (`aliases:write`). */
   addAlias(chatId: string, alias: string): Promise<ConversationWriteResult>;
   /** Removes `alias`, any id but the last, its own chat id included, from the conversation of `chatId` (`clients:write`). */
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
