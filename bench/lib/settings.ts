@@ -24,7 +24,7 @@ export const USAGE = `Usage: npm run bench [-- options]
   --connections N       concurrent connections (default 32; 16 with --simulate-latency or --soak)
   --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
                         alias,batch (zipf: the Zipf runs, cold, warm, warm with KV off and with
-                        caches off; alias: the runs by LID; batch: the KV set in batches of 100)
+                        caches off; alias: the runs by LID and BSUID; batch: the KV set in batches of 100)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})

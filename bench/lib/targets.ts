@@ -1,7 +1,7 @@
 /**
  * The targets of bench/README.md ("Targets"), judged on a standard run's results by scenario
- * name: throughput against the baseline, storage calls per lookup by phone-number id, by LID and
- * in batches. Reported, never enforced.
+ * name: throughput against the baseline, storage calls per lookup by phone-number id, by LID, by
+ * business-scoped user id and in batches. Reported, never enforced.
  */
 import {
   kvReadsPerThousand,
@@ -18,7 +18,9 @@ import type { ZipfReport } from "./warm-zipf.ts";
 export const ALIAS_PAIRS: readonly (readonly [alias: string, phone: string])[] = [
   ["hot (LID+alt)", "hot"],
   ["kv (LID)", "kv"],
+  ["kv (BSUID)", "kv"],
   ["d1 (LID+alt)", "d1"],
+  ["d1 (BSUID)", "d1"],
 ];
 
 /** The batch scenario and the single-lookup scenario of the same mix. */
