@@ -2,6 +2,7 @@
  * The standard run's report: the notes that explain its numbers (the hot run's refresh reads,
  * token checks, unattributed calls, the Zipf floors), and the text of bench/results/latest.md.
  */
+import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import type { AppSettings } from "./app-config.ts";
 import { costTable, kvCostNote, PRICES } from "./cost.ts";
 import {
@@ -16,7 +17,7 @@ import {
 } from "./report.ts";
 import { HOT_CHATS } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
-import { windowUse, type ZipfReport } from "./warm-zipf.ts";
+import { warmMeaning, windowUse, type ZipfReport } from "./warm-zipf.ts";
 
 /** Storage calls the Worker could not tie to a lookup: there should be none. */
 export function outsideNote(result: ScenarioResult): string | null {
@@ -79,13 +80,13 @@ function zipfLines(zipf: ZipfReport, app: AppSettings): string[] {
   if (warm !== null) {
     const wrapped = windowUse(warm.sent, warm.window.chats.length);
     lines.push(
-      `**Warm** means: every chat the measured window asks for was looked up once, within the KV TTL (\`CACHE_TTL_SECONDS\` = ${app.kvTtlSeconds} s), before the window starts, so its answer sits in KV, as in a service in steady state, where every chat asked in the last ${app.kvTtlSeconds} s is cached; memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up. The bench does this by looking up, with the memory tier off, the distinct chats of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence (${warm.window.distinct.toLocaleString("en")} chats: ${warm.window.toWarm.length.toLocaleString("en")} looked up for this in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} already in KV from earlier runs), then replaying exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
+      `${warmMeaning(app.kvTtlSeconds)} The bench looks up, memory tier off, each distinct chat of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence ${DEFAULT_CACHE_POLICY.lookups.kv.admission.missesBeforeWrite} times (${warm.window.distinct.toLocaleString("en")} chats in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} of them answered from KV already, put there by earlier runs), then replays exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
       "",
     );
   }
   if (cold !== null) {
     lines.push(
-      `**Cold** is the same sequence from its start, with only the hot and KV sets in KV: what a location sees in its first seconds. What no cache can avoid there, from the replayed sequence itself: ${cold.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat never asked before in this run (nor pre-warmed), so must reach D1; ${cold.notRecentPerK.toFixed(1)} per 1,000 ask for a chat not asked in the ${cold.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), so must at least reach KV.`,
+      `**Cold** is the same sequence from its start, with only the hot and KV sets in KV: what a location sees in its first seconds. What no cache can avoid there, from the replayed sequence itself: ${cold.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat never asked before in this run (nor pre-warmed), so must reach D1 (a floor: a chat's next miss, once memory has let it go, reads D1 again, since only that miss puts it in KV); ${cold.notRecentPerK.toFixed(1)} per 1,000 ask for a chat not asked in the ${cold.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), so must at least reach KV.`,
       "",
     );
   }
