@@ -308,7 +308,7 @@ export function environmentLines(settings: Settings, load?: string): string[] {
     `- Load: ${load ?? `autocannon in the same process, ${settings.connections} connections, ${rate}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`}`,
     `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations, each with a LID alias, over ${CLIENT_COUNT.toLocaleString("en")} clients; a \`clients:read\` token for lookups, a \`clients:write\` one for the soak run's writes`,
     settings.rateLimiter
-      ? "- Per-token rate limiter (`RATE_LIMITER`): in the request path, with a limit the bench never reaches"
-      : "- Per-token rate limiter: off (`--no-rate-limiter`)",
+      ? "- Per-token rate limiters (`RATE_LIMITER`, `NO_CACHE_RATE_LIMITER`, `BATCH_RATE_LIMITER`): in the request path, with limits the bench never reaches"
+      : "- Per-token rate limiters: off (`--no-rate-limiter`)",
   ];
 }

@@ -43,6 +43,8 @@ export interface Scenario {
   itemsPerRequest?: number;
   /** Concurrent connections, when not the run's. */
   connections?: number;
+  /** Exactly this many requests, all measured (no warm-up), instead of the run's duration. */
+  requests?: number;
   /** The chats the scenario asks for, when it replays a known sequence. */
   sequence?: ChatSequence;
   /** Work before the scenario's warm-up (after the baseline before it), such as pre-warming. */
@@ -126,7 +128,7 @@ export interface Prewarm {
 
 // Chats pre-warmed together: each is missed once per pass over its chunk, so that a chat's misses
 // are one chunk's passes apart (some seconds), well within the admission window.
-const PREWARM_CHUNK = 500;
+const PREWARM_CHUNK = 250;
 
 /**
  * Puts the chats in KV (not in memory) as the app's KV admission rule does for chats that recur

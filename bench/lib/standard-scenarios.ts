@@ -1,10 +1,11 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
- * phone-number id and by LID, the KV set in batches, unknown chats, and the Zipf mix cold, warm,
- * and warm with the KV tier or both caches off; with the KV pre-warm they need, and the Zipf
- * floors of the report.
+ * phone-number id and by LID, the KV set in batches, unknown chats, the Zipf mix cold, warm,
+ * and warm with the KV tier or both caches off, and no-cache batches of unknown ids (abuse.ts);
+ * with the KV pre-warm they need, and the Zipf floors of the report.
  */
 import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
+import { abuseScenario } from "./abuse.ts";
 import type { AppSettings } from "./app-config.ts";
 import { CHAT_COUNT, type ChatSequence, chatId, cycleOf, lookupPath, unknownChatId } from "./data.ts";
 import { sleep } from "./load.ts";
@@ -195,6 +196,8 @@ export function standardPlan(
       headers: { ...memoryOff, "x-bench-kv": "off" },
       nextPath: () => "",
     }),
+    // Last, so that its 200,000 unknown ids in memory weigh on no other row.
+    abuseScenario(),
   ];
 
   return {

@@ -3,6 +3,8 @@
  * name: throughput against the baseline, storage calls per lookup by phone-number id, by LID and
  * in batches. Reported, never enforced.
  */
+
+import { abuseTargets } from "./abuse.ts";
 import {
   kvReadsPerThousand,
   lookupD1PerThousand,
@@ -128,6 +130,7 @@ export function evaluateTargets(byName: Map<string, ScenarioResult>, zipf: ZipfR
       `${d1.toFixed(2)} D1 queries${tokenNote(counters.d1.tokenStatements)} and ${reads.toFixed(2)} KV read operations (${keys.toFixed(1)} keys) per batch of ${BATCH_SIZE}`,
     ];
   });
+  targets.push(...abuseTargets(byName));
   return targets;
 }
 

@@ -12,8 +12,8 @@ import type { Settings } from "./settings.ts";
 
 // The warm Zipf window: each of its chats is missed twice (the admission rule) before it, the
 // first a KV miss and a D1 query, the second the same and a KV write (a chat already in KV: two
-// KV reads). At most this many chats, then (some 10 s quiet, 20 s busy); a window cut short by
-// it is replayed from its start.
+// KV reads). At most this many chats, then (some 15 s quiet, a minute or more busy); a window
+// cut short by it is replayed from its start.
 const WARM_MAX_PREWARM = 1_000;
 // How much longer than the warm run's expected requests (warm-up + measured) its window is.
 const WARM_WINDOW_MARGIN = 1.25;
