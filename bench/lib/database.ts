@@ -37,15 +37,22 @@ export async function loadDatabase(dataDir: string, tokens: BenchTokens): Promis
     sessions: null,
     expiresAt: null,
   });
-  writeFileSync(sqlPath, `${seedSql()}${readSql}\n${writeSql}\n`);
+  // The seed writes D1 outside the app's writes: it must empty chat_changes, where the triggers
+  // recorded every chat it added, or the first write would read back, and refresh, all of them.
+  writeFileSync(sqlPath, `${seedSql()}DELETE FROM chat_changes;\n${readSql}\n${writeSql}\n`);
   executeSqlFile(local, sqlPath);
   const [row] = executeSql(
     local,
-    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM chat_ids) AS ids",
+    "SELECT (SELECT count(*) FROM conversation) AS conversations, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM chat_ids) AS ids, (SELECT count(*) FROM chat_changes) AS changes",
   );
-  if (row?.conversations !== CHAT_COUNT || row.clients !== CLIENT_COUNT || row.ids !== 2 * CHAT_COUNT) {
+  if (
+    row?.conversations !== CHAT_COUNT ||
+    row.clients !== CLIENT_COUNT ||
+    row.ids !== 2 * CHAT_COUNT ||
+    row.changes !== 0
+  ) {
     throw new Error(
-      `the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations with a chat id and a LID each`,
+      `the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations with a chat id and a LID each, and no pending chat change`,
     );
   }
   console.log(
