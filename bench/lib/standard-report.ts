@@ -5,6 +5,7 @@
 import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import type { AppSettings } from "./app-config.ts";
 import { costTable, kvCostNote, PRICES } from "./cost.ts";
+import { type ProbeResult, probeLines } from "./probe.ts";
 import {
   environmentLines,
   logSection,
@@ -69,6 +70,7 @@ interface StandardReport {
   logLines: readonly string[];
   zipf: ZipfReport;
   app: AppSettings;
+  probe: ProbeResult | null;
 }
 
 /** The "Cold and warm Zipf" section: what warm means, and what no cache can avoid in each. */
@@ -109,7 +111,7 @@ function costLines(results: readonly ScenarioResult[]): string[] {
 
 /** The text of bench/results/latest.md. */
 export function standardMarkdown(report: StandardReport): string {
-  const { results, targets, settings, baselineRates, logLines, zipf, app } = report;
+  const { results, targets, settings, baselineRates, logLines, zipf, app, probe } = report;
   const baselineRps = baselineRates.reduce((sum, rate) => sum + rate, 0) / baselineRates.length;
   const hot = results.find((result) => result.name === "hot");
   const outside = results.map((result) => outsideNote(result)).filter((note) => note !== null);
@@ -140,6 +142,7 @@ export function standardMarkdown(report: StandardReport): string {
     ...outside.map((note) => `\nWarning: ${note}.`),
     "",
     ...zipfLines(zipf, app),
+    ...probeLines(probe),
     ...costLines(results),
     "## By answering tier",
     "",

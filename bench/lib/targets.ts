@@ -5,6 +5,7 @@
  */
 
 import { abuseTargets } from "./abuse.ts";
+import { type ProbeResult, probeTargets } from "./probe.ts";
 import {
   kvReadsPerThousand,
   lookupD1PerThousand,
@@ -30,7 +31,11 @@ export const BATCH_PAIR = ["kv (batches of 100)", "kv"] as const;
 const ALIAS_TOLERANCE = 0.05;
 
 /** The targets of bench/README.md ("Targets"), judged on the results by scenario name. */
-export function evaluateTargets(byName: Map<string, ScenarioResult>, zipf: ZipfReport): Target[] {
+export function evaluateTargets(
+  byName: Map<string, ScenarioResult>,
+  zipf: ZipfReport,
+  probe: ProbeResult | null = null,
+): Target[] {
   const targets: Target[] = [];
   const target = (
     name: string,
@@ -130,7 +135,7 @@ export function evaluateTargets(byName: Map<string, ScenarioResult>, zipf: ZipfR
       `${d1.toFixed(2)} D1 queries${tokenNote(counters.d1.tokenStatements)} and ${reads.toFixed(2)} KV read operations (${keys.toFixed(1)} keys) per batch of ${BATCH_SIZE}`,
     ];
   });
-  targets.push(...abuseTargets(byName));
+  targets.push(...abuseTargets(byName), ...probeTargets(probe));
   return targets;
 }
 
