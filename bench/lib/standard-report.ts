@@ -134,7 +134,7 @@ export function standardMarkdown(report: StandardReport): string {
     "",
     ...targetLines(targets),
     "",
-    'The Zipf targets are judged on `zipf (warm)`; the `hot` storage target on the lookups that memory answered (each lookup is attributed to the tier its `Server-Timing` names, with the storage calls made on its behalf: see "By answering tier").',
+    'The Zipf targets are judged on `zipf (warm)`, besides the bill of `zipf (cold)`; the `hot` storage target on the lookups that memory answered (each lookup is attributed to the tier its `Server-Timing` names, with the storage calls made on its behalf: see "By answering tier").',
     "",
     ...(hot === undefined ? [] : [hotRefreshNote(hot, settings, app), ""]),
     "Token checks (one D1 query per token and Worker instance every 30 s) are left out of the D1 targets and noted where one happened.",
