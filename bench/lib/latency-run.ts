@@ -21,7 +21,14 @@ import {
 import { buildMixes, lookupsOf, type Scenario } from "./scenarios.ts";
 import { type DevServer, serverLogSummary } from "./server.ts";
 import type { Settings } from "./settings.ts";
-import { prepareWarmWindow, type WarmInfo, warmMeaning, windowUse, zipfFloors } from "./warm-zipf.ts";
+import {
+  prepareWarmWindow,
+  timesInWords,
+  type WarmInfo,
+  warmMeaning,
+  windowUse,
+  zipfFloors,
+} from "./warm-zipf.ts";
 
 /** Runs the three latency rows, prints their table and writes bench/results/latency.md. */
 export async function latencyRun(
@@ -132,7 +139,7 @@ export async function latencyRun(
   if (warm !== undefined && warmFloors !== null) {
     const { missesBeforeWrite } = DEFAULT_CACHE_POLICY.lookups.kv.admission;
     paragraphs.push(
-      `${warmMeaning(app.kvTtlSeconds)} The bench looks up, memory tier off, each distinct chat of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence after the cold row ${missesBeforeWrite} times (${warm.window.distinct.toLocaleString("en")} chats in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} of them answered from KV already, admitted during the cold row), then replays those requests${warmRun === undefined ? "" : windowUse(warmRun.to, warm.window.chats.length)}; the caches-off row replays the same requests again. In the warm window ${warmFloors.firstSeenPerK.toFixed(0)} lookups per 1,000 ask for a chat not in KV, and ${warmFloors.notRecentPerK.toFixed(0)} per 1,000 for a chat not asked in the ${warmFloors.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at this rate), which must at least read KV.`,
+      `${warmMeaning(app.kvTtlSeconds)} The bench looks up, memory tier off, each distinct chat of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence after the cold row ${timesInWords(missesBeforeWrite)} (${warm.window.distinct.toLocaleString("en")} chats in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} of them answered from KV already, admitted during the cold row), then replays those requests${warmRun === undefined ? "" : windowUse(warmRun.to, warm.window.chats.length)}; the caches-off row replays the same requests again. In the warm window ${warmFloors.firstSeenPerK.toFixed(0)} lookups per 1,000 ask for a chat not in KV, and ${warmFloors.notRecentPerK.toFixed(0)} per 1,000 for a chat not asked in the ${warmFloors.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at this rate), which must at least read KV.`,
     );
   }
   if (coldFloors !== null) {

@@ -18,7 +18,7 @@ import {
 } from "./report.ts";
 import { HOT_CHATS } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
-import { warmMeaning, windowUse, type ZipfReport } from "./warm-zipf.ts";
+import { timesInWords, warmMeaning, windowUse, type ZipfReport } from "./warm-zipf.ts";
 
 /** Storage calls the Worker could not tie to a lookup: there should be none. */
 export function outsideNote(result: ScenarioResult): string | null {
@@ -82,7 +82,7 @@ function zipfLines(zipf: ZipfReport, app: AppSettings): string[] {
   if (warm !== null) {
     const wrapped = windowUse(warm.sent, warm.window.chats.length);
     lines.push(
-      `${warmMeaning(app.kvTtlSeconds)} The bench looks up, memory tier off, each distinct chat of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence ${DEFAULT_CACHE_POLICY.lookups.kv.admission.missesBeforeWrite} times (${warm.window.distinct.toLocaleString("en")} chats in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} of them answered from KV already, put there by earlier runs), then replays exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
+      `${warmMeaning(app.kvTtlSeconds)} The bench looks up, memory tier off, each distinct chat of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence ${timesInWords(DEFAULT_CACHE_POLICY.lookups.kv.admission.missesBeforeWrite)} (${warm.window.distinct.toLocaleString("en")} chats in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} of them answered from KV already, put there by earlier runs), then replays exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
       "",
     );
   }

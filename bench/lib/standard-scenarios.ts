@@ -23,7 +23,7 @@ import {
   ZIPF_EXPONENT,
 } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
-import { prepareWarmWindow, type WarmInfo, type ZipfReport, zipfFloors } from "./warm-zipf.ts";
+import { prepareWarmWindow, timesInWords, type WarmInfo, type ZipfReport, zipfFloors } from "./warm-zipf.ts";
 
 /** What the standard run measures, and what it needs before and after. */
 export interface StandardPlan {
@@ -100,7 +100,7 @@ export function standardPlan(
       warm = await prepareWarmWindow(url, token, settings, mixes.zipf, start, expected);
       warmCached = new Set(warm.window.toWarm);
       const { missesBeforeWrite, windowMs } = DEFAULT_CACHE_POLICY.lookups.kv.admission;
-      warmScenario.what = `The same mix, continued after the cold run: a window of ${warm.window.chats.length.toLocaleString("en")} requests (from position ${warm.window.start.toLocaleString("en")} of the sequence) whose ${warm.window.distinct.toLocaleString("en")} distinct chats were each looked up ${missesBeforeWrite} times within the KV admission window (${windowMs / 1000} s), memory tier off, just before (in ${warm.prewarmSeconds.toFixed(1)} s; ${warm.alreadyCached.toLocaleString("en")} answered from KV already, put there by earlier runs), so every one sits in KV as the admission rule puts a chat that recurs at a location: the steady state for chats that recur, every one asked again within the KV TTL (${app.kvTtlSeconds} s). Memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up.`;
+      warmScenario.what = `The same mix, continued after the cold run: a window of ${warm.window.chats.length.toLocaleString("en")} requests (from position ${warm.window.start.toLocaleString("en")} of the sequence) whose ${warm.window.distinct.toLocaleString("en")} distinct chats were each looked up ${timesInWords(missesBeforeWrite)} within the KV admission window (${windowMs / 1000} s), memory tier off, just before (in ${warm.prewarmSeconds.toFixed(1)} s; ${warm.alreadyCached.toLocaleString("en")} answered from KV already, put there by earlier runs), so every one sits in KV as the admission rule puts a chat that recurs at a location: the steady state for chats that recur, every one asked again within the KV TTL (${app.kvTtlSeconds} s). Memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up.`;
     },
   });
 

@@ -58,13 +58,18 @@ function ordinal(n: number): string {
   return ["zeroth", "first", "second", "third", "fourth"][n] ?? `${n}th`;
 }
 
+/** "once", "twice", "3 times": how often the pre-warm misses each chat, in words. */
+export function timesInWords(n: number): string {
+  return ["never", "once", "twice"][n] ?? `${n} times`;
+}
+
 /**
  * What "warm" means, for the reports: the steady state the KV admission rule leads to for chats
  * that recur at a location, and how the pre-warm reaches it.
  */
 export function warmMeaning(kvTtlSeconds: number): string {
   const { missesBeforeWrite, windowMs } = DEFAULT_CACHE_POLICY.lookups.kv.admission;
-  return `**Warm** means the steady state for chats that recur at a location. A lookup puts a chat's answer in KV only at the chat's ${ordinal(missesBeforeWrite)} miss at that instance within ${windowMs / 1000} s (the KV admission rule, \`DEFAULT_CACHE_POLICY\` in src/cache/policy.ts): a chat asked once is never in KV, a chat that recurs is. Every chat the measured window asks for was missed ${missesBeforeWrite} times within that admission window, and within the KV TTL (\`CACHE_TTL_SECONDS\` = ${kvTtlSeconds} s), before the window starts (lookups with the memory tier off), so its answer sits in KV; memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up. Chats asked once, which stay out of KV, are what the cold row shows.`;
+  return `**Warm** means the steady state for chats that recur at a location. A lookup puts a chat's answer in KV only at the chat's ${ordinal(missesBeforeWrite)} miss at that instance within ${windowMs / 1000} s (the KV admission rule, \`DEFAULT_CACHE_POLICY\` in src/cache/policy.ts): a chat asked once is never in KV, a chat that recurs is. Every chat the measured window asks for was missed ${timesInWords(missesBeforeWrite)} within that admission window, and within the KV TTL (\`CACHE_TTL_SECONDS\` = ${kvTtlSeconds} s), before the window starts (lookups with the memory tier off), so its answer sits in KV; memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up. Chats asked once, which stay out of KV, are what the cold row shows.`;
 }
 
 /** What no cache can avoid in a measured Zipf run. */
