@@ -12,6 +12,7 @@ export const ErrorMessage = {
   aliasInvalid: "Invalid alias",
   invalidBody: "Invalid request body",
   clientIdInvalid: "Invalid client ID",
+  sessionIdInvalid: "Invalid session ID",
   payloadTooLarge: "Request body too large",
   unauthorized: "Unauthorized",
   permissionDenied: "Permission denied",

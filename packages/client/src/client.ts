@@ -2,8 +2,17 @@
  * The client: one method per operation of the service, named by its `operationId`, each
  * answering a typed result.
  */
-import type { BodyOf } from "./operations.js";
-import { readBatch, readConversation, readHealth, readSession, readSuccess } from "./records.js";
+import type { BodyOf, EvolutionEvent, ReportedStatus, WahaEvent } from "./operations.js";
+import {
+  readBatch,
+  readConversation,
+  readHealth,
+  readSession,
+  readSessionList,
+  readSessionStatus,
+  readSuccess,
+  readWebhookAnswer,
+} from "./records.js";
 import type {
   BatchLookup,
   ClientWriteResult,
@@ -11,7 +20,10 @@ import type {
   ConversationWriteResult,
   Failure,
   HealthResult,
+  SessionList,
   SessionLookup,
+  SessionStatusWriteResult,
+  WebhookResult,
   WriteResult,
 } from "./results.js";
 import { type Answer, type ClientOptions, createTransport, type Freshness, settle } from "./transport.js";
@@ -32,6 +44,13 @@ export interface LookupOptions extends Freshness {
 export interface LookupItem {
   chatId: string;
   alt?: string | null | undefined;
+}
+
+/** A session's status report: the status, and when the session entered it (default: now). */
+export interface StatusReport {
+  status: ReportedStatus;
+  /** ISO 8601 with its offset (`2026-12-05T10:00:00Z`); a time in the future counts as now. */
+  at?: string | undefined;
 }
 
 /** What `putClient` stores: the session, and private fields the lookup never returns. */
@@ -68,6 +87,16 @@ export interface LookupClient {
   addAlias(chatId: string, alias: string): Promise<ConversationWriteResult>;
   /** Removes `alias` from the conversation of `chatId` (`clients:write`). */
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
+  /** Reports a session's status; the newest report by its time wins (`sessions:write`). */
+  putSessionStatus(sessionId: string, report: StatusReport): Promise<SessionStatusWriteResult>;
+  /** Every session with its status and number of clients (`clients:read`). */
+  listSessions(): Promise<SessionList>;
+  /** Hands the service an event as WAHA posts it (`sessions:write`): what WAHA's webhook does. */
+  postWahaWebhook(event: WahaEvent): Promise<WebhookResult>;
+  /** Hands the service an event as Evolution API posts it (`sessions:write`). */
+  postEvolutionWebhook(event: EvolutionEvent): Promise<WebhookResult>;
+  /** As {@link postEvolutionWebhook}, to the path Evolution's "webhook by events" mode posts to. */
+  postEvolutionWebhookByEvent(eventPath: string, event: EvolutionEvent): Promise<WebhookResult>;
 }
 
 /** A write's result: the record `read` takes from its body, with the bookmark the write returned. */
@@ -83,6 +112,11 @@ function written<T extends object>(
 }
 
 const deleted = (body: unknown) => (readSuccess(body) ? {} : undefined);
+
+const webhookAnswer = (body: unknown) => {
+  const answer = readWebhookAnswer(body);
+  return answer === undefined ? undefined : { ok: true as const, ...answer };
+};
 
 /**
  * Creates a client of the chat → client → session lookup service. It needs a global `fetch`
@@ -158,6 +192,33 @@ export function createClient(options: ClientOptions): LookupClient {
 
     async removeAlias(chatId, alias) {
       return written(await send("removeAlias", { path: { chatId, alias } }), deleted);
+    },
+
+    async putSessionStatus(sessionId, { status, at }) {
+      const body: BodyOf<"putSessionStatus"> = { status, ...(at !== undefined && { at }) };
+      return written(await send("putSessionStatus", { path: { sessionId }, body }), readSessionStatus);
+    },
+
+    async listSessions() {
+      return settle(await send("listSessions", {}), (body) => {
+        const sessions = readSessionList(body);
+        return sessions === undefined ? undefined : { ok: true as const, sessions };
+      });
+    },
+
+    async postWahaWebhook(event) {
+      return settle(await send("postWahaWebhook", { body: event }), webhookAnswer);
+    },
+
+    async postEvolutionWebhook(event) {
+      return settle(await send("postEvolutionWebhook", { body: event }), webhookAnswer);
+    },
+
+    async postEvolutionWebhookByEvent(eventPath, event) {
+      return settle(
+        await send("postEvolutionWebhookByEvent", { path: { event: eventPath }, body: event }),
+        webhookAnswer,
+      );
     },
   };
 }

@@ -10,6 +10,7 @@ export const ERROR_MESSAGES = [
   "Invalid alias",
   "Invalid request body",
   "Invalid client ID",
+  "Invalid session ID",
   "Request body too large",
   "Unauthorized",
   "Permission denied",
