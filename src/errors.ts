@@ -13,6 +13,7 @@ export const ErrorMessage = {
   invalidBody: "Invalid request body",
   clientIdInvalid: "Invalid client ID",
   sessionIdInvalid: "Invalid session ID",
+  includeInvalid: "Invalid include",
   payloadTooLarge: "Request body too large",
   unauthorized: "Unauthorized",
   permissionDenied: "Permission denied",

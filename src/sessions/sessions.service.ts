@@ -1,4 +1,4 @@
-import { openPrimarySession, openReadSession } from "../db/client";
+import { openReadSession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
 import { type SessionView, viewOf } from "../domain/session";
 import { ApiError, ErrorMessage } from "../errors";
@@ -30,8 +30,9 @@ export function requireSessionAccess(visibleSessions: readonly string[] | null, 
 
 /**
  * Records a status report and answers the session's status after it: the newest report by its
- * time wins (an older one changes nothing, and the stored status is answered). Retried on
- * transient D1 errors: a report applied twice leaves what it left once.
+ * time wins (an older one changes nothing, and the stored status is answered). Every lookup with
+ * `include=session` answers it at once here, within the memory TTL on other instances, and within
+ * KV's window in other locations.
  *
  * @throws {ApiError} 403 for a session outside the token's sessions; 408 past the deadline.
  */
@@ -41,13 +42,10 @@ export async function reportSessionStatus(
   report: StatusReport,
 ): Promise<{ record: SessionRecord; bookmark: string | null }> {
   requireSessionAccess(visibleSessions, report.sessionId);
-  const session = openPrimarySession(context.db);
-  const result = await beforeDeadline(
-    withTransientRetries(() => recordSessionStatus(session.db, report), context),
-    context.deadline,
-    context.clock,
+  const { result, bookmark } = await context.sessions.commit(context, report.sessionId, (db) =>
+    recordSessionStatus(db, report),
   );
-  return { record: { id: result.id, ...viewOf(result) }, bookmark: session.bookmark() };
+  return { record: { id: result.id, ...viewOf(result) }, bookmark };
 }
 
 /** Every known session with its status and number of clients; a session-limited token's only. */

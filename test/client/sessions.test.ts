@@ -1,6 +1,7 @@
 /**
  * The client package's session operations against the test's Worker: status reports, the session
- * list, and the gateways' webhooks as a test or a relay would call them.
+ * list, the gateways' webhooks as a test or a relay would call them, and lookups that include the
+ * session's status.
  */
 import { createClient } from "chat-session-lookup-client";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -84,5 +85,23 @@ describe("the webhooks", () => {
       ok: true,
       session: null,
     });
+  });
+});
+
+describe("lookups with includeSession", () => {
+  it("answer the session's status with the client and session, and nothing more without it", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    await as(writer).putSessionStatus(record.session_id, { status: "FAILED", at: iso(T0) });
+    const found = { ok: true, clientId: record.id, sessionId: record.session_id };
+    expect(await as(reader).getClientSession(chatId, { includeSession: true })).toEqual({
+      ...found,
+      session: { status: "FAILED", since: iso(T0) },
+    });
+    expect(await as(reader).getClientSession(chatId)).toEqual(found);
+    expect(await as(reader).getClientSessions([{ chatId }], { includeSession: true })).toEqual({
+      ok: true,
+      results: [{ ...found, session: { status: "FAILED", since: iso(T0) } }],
+    });
+    expect(await as(reader).getClientSessions([{ chatId }])).toEqual({ ok: true, results: [found] });
   });
 });

@@ -3,7 +3,8 @@
  * statuses mapped and ordered by the event's `timestamp`, every other event ignored, its HMAC
  * when a key is set, and what a token may report.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { captureLogs, ManualClock, request, seedToken, useWorker, watchD1 } from "../helpers";
 import { fixtures, iso, postWebhook, storedSession, uniqueSession, wahaEvent, wahaHmac } from "./support";
 
@@ -285,5 +286,15 @@ describe("POST /webhooks/waha with WAHA_WEBHOOK_HMAC_KEY set", () => {
     const body = JSON.stringify(wahaEvent(uniqueSession(), "WORKING", T0));
     const { logs } = await captureLogs(() => waha(body, { "X-Webhook-Hmac-Algorithm": "sha512" }));
     expect(logs).not.toContain(KEY);
+  });
+});
+
+describe("a status write while KV fails", () => {
+  it("still answers the write, and logs the failed refresh", async () => {
+    vi.spyOn(env.CACHE, "put").mockRejectedValue(new Error("KV PUT failed: 429 Too Many Requests"));
+    const session = uniqueSession();
+    const { result: response, logs } = await captureLogs(() => waha(wahaEvent(session, "WORKING", T0)));
+    expect(response.status).toBe(200);
+    expect(logs).toContain('"event":"session_cache.refresh_failed"');
   });
 });

@@ -31,8 +31,17 @@ import { type Answer, type ClientOptions, createTransport, type Freshness, settl
 /** The most lookups one batch may carry. */
 export const MAX_BATCH_LOOKUPS = 100;
 
-/** A lookup's other id and freshness. */
-export interface LookupOptions extends Freshness {
+/** What a lookup answers besides the client and session, and how fresh. */
+export interface LookupReadOptions extends Freshness {
+  /**
+   * Also answer the session's status (`session: { status, since }`; `status: "WORKING"`: it can
+   * send), from the service's caches as the lookup itself (`include=session`).
+   */
+  includeSession?: boolean | undefined;
+}
+
+/** A lookup's other id, what it answers and how fresh. */
+export interface LookupOptions extends LookupReadOptions {
   /**
    * The other id of the same person, when the message carried one (a LID for a phone-number
    * chat id, or the other way round); `null` or absent sends none.
@@ -72,7 +81,7 @@ export interface LookupClient {
   /** Which client a chat belongs to and which WhatsApp session serves it (`clients:read`). */
   getClientSession(chatId: string, options?: LookupOptions): Promise<SessionLookup>;
   /** Up to {@link MAX_BATCH_LOOKUPS} lookups in one request, answered in order (`clients:read`). */
-  getClientSessions(lookups: readonly LookupItem[], options?: Freshness): Promise<BatchLookup>;
+  getClientSessions(lookups: readonly LookupItem[], options?: LookupReadOptions): Promise<BatchLookup>;
   /** Creates or updates a client and the session that serves it (`clients:write`). */
   putClient(clientId: string, fields: ClientFields): Promise<ClientWriteResult>;
   /** Deletes a client; its conversations stay, without a client (`clients:write`). */
@@ -141,14 +150,19 @@ export function createClient(options: ClientOptions): LookupClient {
       );
     },
 
-    async getClientSession(chatId, { alt, ...freshness } = {}) {
-      const query = alt === undefined || alt === null ? { chatId } : { chatId, alt };
+    async getClientSession(chatId, { alt, includeSession, ...freshness } = {}) {
+      const query = {
+        chatId,
+        ...(alt !== undefined && alt !== null && { alt }),
+        ...(includeSession === true && { include: "session" }),
+      };
       return settle(await send("getClientSession", { query, freshness }), readSession);
     },
 
-    async getClientSessions(lookups, freshness = {}) {
+    async getClientSessions(lookups, { includeSession, ...freshness } = {}) {
       const body: BodyOf<"getClientSessions"> = {
         lookups: lookups.map(({ chatId, alt }) => ({ chatId, ...(alt != null && { alt }) })),
+        ...(includeSession === true && { include: ["session" as const] }),
       };
       return settle(await send("getClientSessions", { body, freshness }), (parsed) => {
         const results = readBatch(parsed);

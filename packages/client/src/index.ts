@@ -15,6 +15,7 @@ export {
   type LookupClient,
   type LookupItem,
   type LookupOptions,
+  type LookupReadOptions,
   MAX_BATCH_LOOKUPS,
   type StatusReport,
 } from "./client.js";

@@ -23,10 +23,11 @@ export interface SessionState {
   since: string | null;
 }
 
-/** A client as the lookups and `putClient` answer it. */
+/** A client as the lookups and `putClient` answer it; `session` with `include=session` only. */
 export interface ClientRecord {
   id: string;
   session_id: string;
+  session?: SessionState;
 }
 
 /** A session's status as its routes answer it. */
@@ -127,13 +128,13 @@ export interface Operations {
     answer: { status: "ok" };
   };
   getClientSession: {
-    query: { chatId: string; alt?: string };
+    query: { chatId: string; alt?: string; include?: string };
     headers: FreshnessHeaders;
     answer: Success & { record: ClientRecord };
   };
   getClientSessions: {
     headers: FreshnessHeaders;
-    body: { lookups: { chatId?: string | null; alt?: string | null }[] };
+    body: { lookups: { chatId?: string | null; alt?: string | null }[]; include?: "session"[] };
     answer: Success & { results: BatchItem[] };
   };
   putClient: {

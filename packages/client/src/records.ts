@@ -40,7 +40,11 @@ export function readSession(body: unknown): SessionFound | undefined {
 function readClientRecord(record: unknown): SessionFound | undefined {
   const clientId = fieldOf<ClientRecord>(record, "id");
   const sessionId = fieldOf<ClientRecord>(record, "session_id");
-  return isString(clientId) && isString(sessionId) ? { ok: true, clientId, sessionId } : undefined;
+  if (!isString(clientId) || !isString(sessionId)) return undefined;
+  const session = fieldOf<ClientRecord>(record, "session");
+  if (session === undefined) return { ok: true, clientId, sessionId };
+  const state = readSessionState(session);
+  return state === undefined ? undefined : { ok: true, clientId, sessionId, session: state };
 }
 
 const STATUSES: ReadonlySet<string> = new Set<SessionStatus>([

@@ -3,7 +3,7 @@
  * {@link Failure}, told apart by `ok`.
  */
 import type { ClientError, ErrorMessage } from "./errors.js";
-import type { ErrorDetail, ListedSession, SessionStatus } from "./operations.js";
+import type { ErrorDetail, ListedSession, SessionState, SessionStatus } from "./operations.js";
 
 /** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
 export interface Failure {
@@ -24,11 +24,13 @@ export interface Failure {
 /** The service is up. */
 export type HealthResult = { ok: true } | Failure;
 
-/** A chat's client and the WhatsApp session that serves it. */
+/** A chat's client and the WhatsApp session that serves it; with `includeSession`, whether it can send. */
 export interface SessionFound {
   ok: true;
   clientId: string;
   sessionId: string;
+  /** The session's status (`WORKING`: it can send) and since when; with `includeSession` only. */
+  session?: SessionState;
 }
 
 /** The session that serves a chat, or why there is none. */
