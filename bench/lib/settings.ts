@@ -23,8 +23,9 @@ export const USAGE = `Usage: npm run bench [-- options]
   --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
   --connections N       concurrent connections (default 32; 16 with --simulate-latency or --soak)
   --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
-                        alias,batch (zipf: the Zipf runs, cold, warm, warm with KV off and with
-                        caches off; alias: the runs by LID; batch: the KV set in batches of 100)
+                        alias,batch,session (zipf: the Zipf runs, cold, warm, warm with KV off and
+                        with caches off; alias: the runs by LID; batch: the KV set in batches of
+                        100; session: hot lookups with include=session)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
@@ -37,7 +38,7 @@ export const USAGE = `Usage: npm run bench [-- options]
   --keep-data           keep the temporary directory (database, built Worker, server log)
 `;
 
-const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch"];
+const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch", "session"];
 
 /** What one run does, from its command line. */
 export interface Settings {

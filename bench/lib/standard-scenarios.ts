@@ -1,8 +1,8 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
- * phone-number id and by LID, the KV set in batches, unknown chats, and the Zipf mix cold, warm,
- * and warm with the KV tier or both caches off; with the KV pre-warm they need, and the Zipf
- * floors of the report.
+ * phone-number id and by LID, the memory tier with the session's status, the KV set in batches,
+ * unknown chats, and the Zipf mix cold, warm, and warm with the KV tier or both caches off; with
+ * the KV pre-warm they need, and the Zipf floors of the report.
  */
 import type { AppSettings } from "./app-config.ts";
 import {
@@ -10,6 +10,7 @@ import {
   type ChatSequence,
   chatId,
   chatsAsked,
+  clientOf,
   cycleOf,
   lookupPath,
   unknownChatId,
@@ -60,6 +61,7 @@ export function standardPlan(
   let unknownSerial = 0;
   // The hot and KV sets go into KV (not memory) before the scenarios: one lookup each.
   const phoneSet = [...mixes.hot, ...mixes.kv];
+  const hotSessions = new Set([...mixes.hot].map(clientOf)).size;
   const zipfMix = `Zipf(s=${ZIPF_EXPONENT}) over all ${CHAT_COUNT.toLocaleString("en")} chats, a seeded sequence replayed in order (the top 100 chats take ${(mixes.zipfTop100Share * 100).toFixed(0)}% of requests)`;
   const zipfCold = cycleOf(mixes.zipf);
   // Batches in flight at once cover connections × BATCH_SIZE chats of the KV set's cycle; the
@@ -124,6 +126,15 @@ export function standardPlan(
       expectedStatus: 200,
       headers: {},
       ...lookupsOf(cycleOf(mixes.hot), "lid+alt"),
+      prepare: () => sleep(app.memoryTtlMs),
+    },
+    {
+      name: "hot (include=session)",
+      group: "session",
+      what: `The same ${HOT_CHATS} chats with \`include=session\`: each answer carries its session's status (${hotSessions} sessions, all \`WORKING\`), from the session statuses' own memory tier; chats and statuses in KV beforehand; started one \`MEMORY_CACHE_TTL_MS\` after the scenario before it, so that neither is in memory, as for \`hot\`.`,
+      expectedStatus: 200,
+      headers: {},
+      ...lookupsOf(cycleOf(mixes.hot), "phone", true),
       prepare: () => sleep(app.memoryTtlMs),
     },
     {
@@ -213,12 +224,20 @@ export function standardPlan(
     },
     scenarios: all.filter((scenario) => wanted(scenario.group ?? scenario.name)),
     prewarm: async () => {
-      if (["hot", "kv", "d1", "zipf", "alias", "batch"].some(wanted)) {
+      if (["hot", "kv", "d1", "zipf", "alias", "batch", "session"].some(wanted)) {
         await prewarmKv(url, token, phoneSet, settings);
       }
       if (wanted("alias")) {
         await prewarmKv(url, token, [...mixes.hot], settings, "pre-warmed hot LIDs", "lid+alt");
         await prewarmKv(url, token, [...mixes.kv], settings, "pre-warmed KV LIDs", "lid");
+      }
+      if (wanted("session")) {
+        // A status read from D1 earns its KV write at the session's second miss (the admission
+        // rule): the hot chats twice put their sessions' statuses in KV.
+        await prewarmKv(url, token, [...mixes.hot, ...mixes.hot], settings, "pre-warmed sessions", "phone", {
+          includeSession: true,
+          expectedKvWrites: hotSessions,
+        });
       }
     },
     zipfReport: (runOf) => {
