@@ -27,7 +27,7 @@ const configSchema = lazy(() =>
   }),
 );
 
-/** The Worker's variables, parsed and checked (see the README's configuration table). */
+/** The Worker's variables, parsed and checked (docs/configuration.md). */
 export interface Config {
   lookupTimeoutMs: number;
   /** What this deployment sets of the cache policy. */
