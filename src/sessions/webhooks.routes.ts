@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import * as z from "zod";
 import { ApiError, ErrorMessage } from "../errors";
 import { readBodyWithin, TOO_LARGE } from "../lib/read-body";
-import { errorResponse, jsonResponse } from "../openapi";
+import { BOOKMARK_HEADER, errorResponse, jsonResponse } from "../openapi";
 import { type AppEnv, requestContext } from "../request-context";
 import { defineRoute } from "../router";
 import { evolutionEventSchema, wahaEventSchema, webhookResponseSchema } from "./sessions.schemas";
@@ -52,6 +52,7 @@ const WEBHOOK_RESPONSES = {
       "`{success: true}` alone for an event that changes nothing.",
     webhookResponseSchema,
     { success: true, record: { id: "xyz789", status: "WORKING", since: "2026-12-05T10:00:00.000Z" } },
+    BOOKMARK_HEADER,
   ),
   400: errorResponse("The body is not a JSON event, or a status event is malformed.", [
     ErrorMessage.invalidBody,
