@@ -13,6 +13,10 @@ export const CLIENT_COUNT = 1_000;
 const KNOWN_CHAT_BASE = 491_500_000_000;
 const UNKNOWN_CHAT_BASE = 492_500_000_000;
 const LID_BASE = 187_300_000_000_000;
+const UNKNOWN_LID_BASE = 188_300_000_000_000;
+// The timing probe's hidden chats (bench/lib/probe.ts): written by the bench itself, in a range
+// that neither the known nor the unknown chats reach.
+const PROBE_CHAT_BASE = 493_500_000_000;
 
 /** The chat id of conversation `index` (0 ≤ index < CHAT_COUNT). */
 export function chatId(index: number): string {
@@ -27,6 +31,16 @@ export function lidOf(index: number): string {
 /** A chat id that no conversation has; each `n` gives another one. */
 export function unknownChatId(n: number): string {
   return `${UNKNOWN_CHAT_BASE + n}@c.us`;
+}
+
+/** A LID that no conversation has; each `n` gives another one. */
+export function unknownLid(n: number): string {
+  return `${UNKNOWN_LID_BASE + n}@lid`;
+}
+
+/** The chat id of the timing probe's hidden chat `n`, which the probe itself creates. */
+export function probeChatId(n: number): string {
+  return `${PROBE_CHAT_BASE + n}@c.us`;
 }
 
 /** Which client conversation `index` belongs to: spread over all clients, not in runs. */

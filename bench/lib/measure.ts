@@ -18,6 +18,7 @@ import {
   type LoadResult,
   readCounters,
   resetCounters,
+  runAmount,
   runFor,
   sleep,
 } from "./load.ts";
@@ -118,7 +119,10 @@ export interface Measured {
   to: number;
 }
 
-/** Warm-up, counters reset, measured run, counters read once the last answers are in. */
+/**
+ * Warm-up, counters reset, measured run, counters read once the last answers are in. A scenario
+ * of a fixed number of requests sends them all measured, without warm-up.
+ */
 export async function measure(
   server: DevServer,
   scenario: Scenario,
@@ -134,13 +138,17 @@ export async function measure(
     nextBody: scenario.nextBody,
     rate: settings.rate,
   };
-  if (settings.warmupSeconds > 0) await runFor(load, settings.warmupSeconds);
+  if (scenario.requests === undefined && settings.warmupSeconds > 0)
+    await runFor(load, settings.warmupSeconds);
   // Requests cut off by the end of the warm-up finish in the meantime.
   await sleep(300);
   await resetCounters(url);
   const cpuBefore = serverCpuMs(server);
   const from = scenario.sequence?.position ?? 0;
-  const result = await runFor(load, settings.durationSeconds);
+  const result =
+    scenario.requests === undefined
+      ? await runFor(load, settings.durationSeconds)
+      : await runAmount(load, scenario.requests);
   const to = scenario.sequence?.position ?? 0;
   // Cache writes run after the answer (waitUntil): let them land before reading.
   await sleep(300);
