@@ -21,6 +21,9 @@ const configSchema = lazy(() =>
     // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
     RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ALLOWED_ORIGINS: z.string().default(""),
+    // A secret (`wrangler secret put`), not a variable: WAHA's webhook HMAC key. Unset or empty:
+    // WAHA's events are not signed, and the bearer token alone authenticates them.
+    WAHA_WEBHOOK_HMAC_KEY: z.string().optional(),
   }),
 );
 
@@ -32,6 +35,8 @@ export interface Config {
   rateLimitPeriodSeconds: number;
   /** Origins that browsers may call from (CORS); empty: CORS off. */
   allowedOrigins: string[];
+  /** The key WAHA signs its webhooks with (`X-Webhook-Hmac`); `null`: they are not checked. */
+  wahaWebhookHmacKey: string | null;
 }
 
 /**
@@ -56,5 +61,6 @@ export function readConfig(env: Env): Config {
     allowedOrigins: parsed.data.ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ""),
+    wahaWebhookHmacKey: parsed.data.WAHA_WEBHOOK_HMAC_KEY || null,
   };
 }

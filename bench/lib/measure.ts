@@ -4,7 +4,15 @@
  * check, before any of it, that the server answers what the bench expects.
  */
 import { isDeepStrictEqual } from "node:util";
-import { bsuidOf, chatId, expectedRecord, lidOf, lookupPath, unknownChatId } from "./data.ts";
+import {
+  bsuidOf,
+  chatId,
+  expectedRecord,
+  expectedRecordWithSession,
+  lidOf,
+  lookupPath,
+  unknownChatId,
+} from "./data.ts";
 import {
   type Counters,
   type Load,
@@ -69,10 +77,16 @@ export async function sanityCheck(url: string, token: string): Promise<void> {
     success: true,
     record: expectedRecord(1),
   });
-  expectAnswer("a known chat by its BSUID", await fetchJson(`${url}${lookupPath(bsuidOf(4))}`, auth), 200, {
+  expectAnswer("a known chat by its BSUID", await fetchJson(`${url}${lookupPath(bsuidOf(5))}`, auth), 200, {
     success: true,
-    record: expectedRecord(4),
+    record: expectedRecord(5),
   });
+  expectAnswer(
+    "a known chat with its session's status",
+    await fetchJson(`${url}${lookupPath(chatId(4), undefined, true)}`, auth),
+    200,
+    { success: true, record: expectedRecordWithSession(4) },
+  );
   const missing = await fetchJson(`${url}${lookupPath(unknownChatId(999_999))}`, auth);
   expectAnswer("an unknown chat", missing, 404);
   const batch = await fetchJson(`${url}/api/clients/view/batch`, auth, {
@@ -92,9 +106,9 @@ export async function sanityCheck(url: string, token: string): Promise<void> {
   });
   await sleep(200);
   const counters = await readCounters(url);
-  if (counters.lookups !== 7 || counters.batches !== 1 || counters.d1.statements === 0) {
+  if (counters.lookups !== 8 || counters.batches !== 1 || counters.d1.statements === 0) {
     throw new Error(
-      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 4 new lookups and a batch of 3: does the app still read env.DB?`,
+      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 5 new lookups and a batch of 3: does the app still read env.DB?`,
     );
   }
 }

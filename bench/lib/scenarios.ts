@@ -67,16 +67,20 @@ function lookupIds(index: number, form: IdForm): { chatId: string; alt?: string 
   return { chatId: lidOf(index), alt: chatId(index) };
 }
 
-/** Lookups of the chats of `sequence`, in its order, by the ids of `form`. */
+/**
+ * Lookups of the chats of `sequence`, in its order, by the ids of `form`; with `includeSession`,
+ * each asks for its session's status too (`include=session`).
+ */
 export function lookupsOf(
   sequence: ChatSequence,
   form: IdForm = "phone",
+  includeSession = false,
 ): Pick<Scenario, "nextPath" | "sequence"> {
   return {
     sequence,
     nextPath: () => {
       const { chatId, alt } = lookupIds(sequence.next(), form);
-      return lookupPath(chatId, alt);
+      return lookupPath(chatId, alt, includeSession);
     },
   };
 }
@@ -139,7 +143,8 @@ const PREWARM_CHUNK = 250;
  * with the memory tier off, {@link DEFAULT_CACHE_POLICY}'s `missesBeforeWrite` times within its
  * admission window, so that its last miss earns the KV write. A chat already in KV answers from
  * it and needs none. The misses of a chat are a chunk's passes apart, and the time each chunk
- * took is checked against the window.
+ * took is checked against the window. With `includeSession`, each lookup asks for its session's
+ * status too, which the same rule puts in KV at its session's second miss.
  */
 export async function prewarmKv(
   url: string,
@@ -148,6 +153,7 @@ export async function prewarmKv(
   settings: Settings,
   label = "pre-warmed KV",
   form: IdForm = "phone",
+  includeSession = false,
 ): Promise<Prewarm> {
   const started = performance.now();
   const { missesBeforeWrite, windowMs } = DEFAULT_CACHE_POLICY.lookups.kv.admission;
@@ -161,7 +167,7 @@ export async function prewarmKv(
         url,
         connections: Math.min(16, settings.connections),
         headers: { Authorization: `Bearer ${token}`, "x-bench-memory": "off" },
-        nextPath: lookupsOf(cycleOf(chunk), form).nextPath,
+        nextPath: lookupsOf(cycleOf(chunk), form, includeSession).nextPath,
       },
       chunk.length,
     );
@@ -183,7 +189,8 @@ export async function prewarmKv(
       kvWrites += counted.kv.writes;
       if (miss === 1) inKvAlready += counted.byTier.kv?.lookups ?? 0;
       // A lookup the last pass answered from D1 missed KV once more: each must have written its id(s).
-      if (miss === missesBeforeWrite) {
+      // (Not counted for sessions, which chats share: one write serves several lookups.)
+      if (miss === missesBeforeWrite && !includeSession) {
         notAdmitted += Math.max(0, (counted.byTier.d1?.lookups ?? 0) - counted.kv.writes);
       }
     }

@@ -1,13 +1,22 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
- * phone-number id, by LID and by business-scoped user id, the KV set in batches, unknown chats,
- * the Zipf mix cold, warm, and warm with the KV tier or both caches off, and no-cache batches of
- * unknown ids (abuse.ts); with the KV pre-warm they need, and the Zipf floors of the report.
+ * phone-number id, by LID and by business-scoped user id, the memory tier with the session's status, the KV set in batches,
+ * unknown chats, the Zipf mix cold, warm, and warm with the KV tier or both caches off, and
+ * no-cache batches of unknown ids (abuse.ts); with the KV pre-warm they need, and the Zipf floors
+ * of the report.
  */
 import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import { abuseScenario } from "./abuse.ts";
 import type { AppSettings } from "./app-config.ts";
-import { CHAT_COUNT, type ChatSequence, chatId, cycleOf, lookupPath, unknownChatId } from "./data.ts";
+import {
+  CHAT_COUNT,
+  type ChatSequence,
+  chatId,
+  clientOf,
+  cycleOf,
+  lookupPath,
+  unknownChatId,
+} from "./data.ts";
 import { sleep } from "./load.ts";
 import type { Measured } from "./measure.ts";
 import {
@@ -55,6 +64,7 @@ export function standardPlan(
   // The hot and KV sets go into KV (not memory) before the scenarios, as the admission rule puts
   // chats that recur there (prewarmKv).
   const phoneSet = [...mixes.hot, ...mixes.kv];
+  const hotSessions = new Set([...mixes.hot].map(clientOf)).size;
   const zipfMix = `Zipf(s=${ZIPF_EXPONENT}) over all ${CHAT_COUNT.toLocaleString("en")} chats, a seeded sequence replayed in order (the top 100 chats take ${(mixes.zipfTop100Share * 100).toFixed(0)}% of requests)`;
   const zipfCold = cycleOf(mixes.zipf);
   // Batches in flight at once cover connections × BATCH_SIZE chats of the KV set's cycle; the
@@ -120,6 +130,15 @@ export function standardPlan(
       expectedStatus: 200,
       headers: {},
       ...lookupsOf(cycleOf(mixes.hot), "lid+alt"),
+      prepare: () => sleep(app.memoryTtlMs),
+    },
+    {
+      name: "hot (include=session)",
+      group: "session",
+      what: `The same ${HOT_CHATS} chats with \`include=session\`: each answer carries its session's status (${hotSessions} sessions, all \`WORKING\`), from the session statuses' own memory tier; chats and statuses in KV beforehand; started one \`MEMORY_CACHE_TTL_MS\` after the scenario before it, so that neither is in memory, as for \`hot\`.`,
+      expectedStatus: 200,
+      headers: {},
+      ...lookupsOf(cycleOf(mixes.hot), "phone", true),
       prepare: () => sleep(app.memoryTtlMs),
     },
     {
@@ -227,13 +246,17 @@ export function standardPlan(
     },
     scenarios: all.filter((scenario) => wanted(scenario.group ?? scenario.name)),
     prewarm: async () => {
-      if (["hot", "kv", "d1", "zipf", "alias", "batch"].some(wanted)) {
+      if (["hot", "kv", "d1", "zipf", "alias", "batch", "session"].some(wanted)) {
         await prewarmKv(url, token, phoneSet, settings);
       }
       if (wanted("alias")) {
         await prewarmKv(url, token, [...mixes.hot], settings, "pre-warmed hot LIDs", "lid+alt");
         await prewarmKv(url, token, [...mixes.kv], settings, "pre-warmed KV LIDs", "lid");
         await prewarmKv(url, token, [...mixes.kv], settings, "pre-warmed KV BSUIDs", "bsuid");
+      }
+      if (wanted("session")) {
+        // A status read from D1 earns its KV write at its session's second miss, as a chat does.
+        await prewarmKv(url, token, [...mixes.hot], settings, "pre-warmed hot sessions", "phone", true);
       }
     },
     zipfReport: (runOf) => {

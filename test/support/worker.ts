@@ -14,7 +14,8 @@ type Variable =
   | "CACHE_TTL_SECONDS"
   | "ALLOWED_ORIGINS"
   | "LOOKUP_TIMEOUT_MS"
-  | "CACHE_READ_TIMEOUT_MS";
+  | "CACHE_READ_TIMEOUT_MS"
+  | "WAHA_WEBHOOK_HMAC_KEY";
 
 export interface TestWorkerOptions {
   /** Time as the Worker sees it (default: the real clock). */

@@ -11,6 +11,8 @@ export const ERROR_MESSAGES = [
   "Invalid alt",
   "Invalid request body",
   "Invalid client ID",
+  "Invalid session ID",
+  "Invalid include",
   "Request body too large",
   "Unauthorized",
   "Permission denied",
