@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       vars.BENCH_KV_RTT_MS = String(settings.kvRttMs);
     }
     if (!settings.rateLimiter) vars.BENCH_RATE_LIMITER = "off";
-    const tokens = { read: mintToken(), write: mintToken() };
+    const tokens = { read: mintToken(), write: mintToken(), limited: mintToken() };
     const token = tokens.read;
     console.log(`Working directory: ${workDir}`);
     await loadDatabase(join(workDir, "state"), tokens);

@@ -25,12 +25,16 @@ export interface E2eTokens {
   readWrite: string;
   /** `clients:write` only: lookups answer 403. */
   writeOnly: string;
+  /** `clients:read,aliases:write`: a bot's token, that looks chats up and adds the ids it sees. */
+  bot: string;
   /** `clients:read` limited to session `xyz789`, the demo client's. */
   sessionXyz789: string;
   /** `clients:read` limited to another session: the demo client is invisible to it. */
   otherSession: string;
   /** `clients:read,clients:write`, revoked before the server starts. */
   revoked: string;
+  /** `sessions:write`, every session: what a gateway's webhook carries. */
+  sessionsWrite: string;
 }
 
 declare module "vitest" {
@@ -46,6 +50,7 @@ async function mintTokens(persistTo: string): Promise<E2eTokens> {
   const tokens: E2eTokens = {
     readWrite: await createToken(persistTo, "e2e-read-write", ["--scopes", "clients:read,clients:write"]),
     writeOnly: await createToken(persistTo, "e2e-write-only", ["--scopes", "clients:write"]),
+    bot: await createToken(persistTo, "e2e-bot", ["--scopes", "clients:read,aliases:write"]),
     sessionXyz789: await createToken(persistTo, "e2e-session-xyz789", [
       "--scopes",
       "clients:read",
@@ -59,6 +64,7 @@ async function mintTokens(persistTo: string): Promise<E2eTokens> {
       "other-session",
     ]),
     revoked: await createToken(persistTo, "e2e-revoked", ["--scopes", "clients:read,clients:write"]),
+    sessionsWrite: await createToken(persistTo, "e2e-sessions-write", ["--scopes", "sessions:write"]),
   };
   await revokeToken(persistTo, "e2e-revoked");
   return tokens;

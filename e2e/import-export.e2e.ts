@@ -98,6 +98,12 @@ const ROUND_TRIP_EXPORT = lines(
     session_id: 'sess "two", é',
     aliases: ["200000000000004@lid"],
   },
+  {
+    chat_id: "491555555555@c.us",
+    client_id: "bolt",
+    session_id: 'sess "two", é',
+    aliases: ["200000000000005@lid", "DE.aB12cD34"],
+  },
   { chat_id: "900000000000009@lid", client_id: null, session_id: null, aliases: ["491599999999@c.us"] },
 );
 
@@ -121,10 +127,17 @@ describe("export, import into an empty database, export", () => {
           session_id: ' sess "two", é ',
           aliases: ["200000000000004@lid"],
         },
+        // A Cloud API person: a wa_id with its +, a business-scoped user id, a hosted device.
+        {
+          chat_id: "+491555555555",
+          client_id: "bolt",
+          session_id: ' sess "two", é ',
+          aliases: ["DE.aB12cD34", "200000000000005:99@hosted.lid", "491555555555:99@hosted"],
+        },
         { chat_id: "900000000000009@lid", client_id: null, session_id: null, aliases: ["491599999999@c.us"] },
       ),
     );
-    const created = { created: 5, updated: 0, aliases: 4, clientsCreated: 2, cacheEntries: 0 };
+    const created = { created: 6, updated: 0, aliases: 6, clientsCreated: 2, cacheEntries: 0 };
     expect(summary(await importFile(source, "round-a"))).toMatchObject(created);
     const exportA = await exportedByCli("round-a");
     expect(exportA).toBe(ROUND_TRIP_EXPORT);
@@ -132,7 +145,7 @@ describe("export, import into an empty database, export", () => {
     const out = join(workDir, "round-a.ndjson");
     const written = await runScript("export.ts", ["--persist-to", join(workDir, "round-a"), "--out", out]);
     expect(written.code, written.stderr).toBe(0);
-    expect(written.stderr).toContain("Exported 5 conversations");
+    expect(written.stderr).toContain("Exported 6 conversations");
     expect(await readFile(out, "utf8")).toBe(exportA);
     // It holds phone numbers: readable by its owner only.
     expect((await stat(out)).mode & 0o777).toBe(0o600);
@@ -142,7 +155,7 @@ describe("export, import into an empty database, export", () => {
 
     const again = summary(await importFile(source, "round-a"));
     expect(changes(again)).toBe(0);
-    expect(again.unchanged).toBe(5);
+    expect(again.unchanged).toBe(6);
     expect(await exported("round-a")).toBe(exportA);
   });
 });

@@ -46,11 +46,11 @@ describe("GET /api/clients/view with a clients:read token", () => {
   });
 
   it.each([
-    ["a chat id without a server", viewPath("123456789")],
+    ["digits too few for a phone number, without a server", viewPath("123456")],
     ["an unknown server", viewPath("123456789@example.com")],
     ["letters in the user part", viewPath("abc@c.us")],
     ["a chat id given twice", `${viewPath("123456789@c.us")}&chatId=123456789%40c.us`],
-    ["a chat id of 129 characters", viewPath(`${"1".repeat(124)}@c.us`)],
+    ["a chat id of 161 characters", viewPath(`${"1".repeat(156)}@c.us`)],
   ])("answers 400 Invalid chat ID for %s", async (_, path) => {
     expectError(await request(path, { headers: bearer(tokens.readWrite) }), 400, "Invalid chat ID");
   });
@@ -100,12 +100,12 @@ describe("GET /api/clients/view authentication", () => {
 
   it("answers 403 Permission denied to a token with clients:write only", async () => {
     const answer = await request(viewPath("123456789@c.us"), { headers: bearer(tokens.writeOnly) });
-    expectError(answer, 403, "Permission denied");
+    expectError(answer, 403, "Permission denied", { required_scope: "clients:read" });
   });
 
   it("answers 403 to a clients:write token before looking at the chat id", async () => {
     const answer = await request("/api/clients/view", { headers: bearer(tokens.writeOnly) });
-    expectError(answer, 403, "Permission denied");
+    expectError(answer, 403, "Permission denied", { required_scope: "clients:read" });
   });
 });
 

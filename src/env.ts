@@ -26,6 +26,9 @@ const configSchema = lazy(() =>
     ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"]).optional(),
     // Test only (e2e/webhooks-crash.e2e.ts): events stay in the outbox after their write.
     TEST_HOLD_QUEUE_SEND: z.enum(["true", "false"]).optional(),
+    // A secret (`wrangler secret put`), not a variable: WAHA's webhook HMAC key. Unset or empty:
+    // WAHA's events are not signed, and the bearer token alone authenticates them.
+    WAHA_WEBHOOK_HMAC_KEY: z.string().optional(),
   }),
 );
 
@@ -43,6 +46,8 @@ export interface Config {
   allowLocalWebhooks: boolean;
   /** Test only: a write's events are left to the sweep, as after a crash before the queue send. */
   holdQueueSend: boolean;
+  /** The key WAHA signs its webhooks with (`X-Webhook-Hmac`); `null`: they are not checked. */
+  wahaWebhookHmacKey: string | null;
 }
 
 /**
@@ -70,5 +75,6 @@ export function readConfig(env: Env): Config {
     eventsRetentionDays: parsed.data.EVENTS_RETENTION_DAYS,
     allowLocalWebhooks: parsed.data.ALLOW_LOCAL_WEBHOOKS === "true",
     holdQueueSend: parsed.data.TEST_HOLD_QUEUE_SEND === "true",
+    wahaWebhookHmacKey: parsed.data.WAHA_WEBHOOK_HMAC_KEY || null,
   };
 }

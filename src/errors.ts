@@ -10,9 +10,12 @@ export const ErrorMessage = {
   chatIdRequired: "Chat ID is required",
   chatIdInvalid: "Invalid chat ID",
   aliasInvalid: "Invalid alias",
+  altInvalid: "Invalid alt",
   invalidBody: "Invalid request body",
   invalidQuery: "Invalid query",
   clientIdInvalid: "Invalid client ID",
+  sessionIdInvalid: "Invalid session ID",
+  includeInvalid: "Invalid include",
   payloadTooLarge: "Request body too large",
   unauthorized: "Unauthorized",
   permissionDenied: "Permission denied",
@@ -23,6 +26,8 @@ export const ErrorMessage = {
   webhookNameInvalid: "Invalid webhook name",
   tooManyWebhooks: "Too many webhooks",
   chatIdConflict: "Chat ID belongs to another client",
+  lastId: "A conversation keeps at least one id",
+  deleteByChatId: "Delete a conversation by its chat ID",
   notFound: "Not found",
   methodNotAllowed: "Method not allowed",
   requestTimeout: "Request timeout",
@@ -66,4 +71,19 @@ export class ApiError extends HTTPException {
   toBody(): ErrorBody {
     return { error: this.error, ...this.details };
   }
+}
+
+/** One field at fault in a body: where (a path of keys) and what is wrong. */
+export interface BodyIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/**
+ * The contract's 400 for a body at fault: `{"error":"Invalid request body","details":[…]}`, each
+ * issue's path in dots (empty: the whole body).
+ */
+export function invalidBody(issues: readonly BodyIssue[]): ApiError {
+  const details = issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  return new ApiError(400, ErrorMessage.invalidBody, { details: { details } });
 }

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import type { AuthenticatedToken } from "./auth/token.repository";
 import type { TokenCache } from "./auth/token-cache";
 import type { LookupCache } from "./cache/lookups/lookup-cache";
+import type { SessionCache } from "./cache/sessions/session-cache";
 import type { EventOutbox } from "./delivery/outbox";
 import type { DeliveryPolicy } from "./delivery/policy";
 import type { Config } from "./env";
@@ -19,6 +20,8 @@ export interface Services {
   /** The database, for reads that no cache serves (management reads). */
   db: D1Database;
   lookups: LookupCache;
+  /** The statuses of WhatsApp sessions (`include=session`, status writes). */
+  sessions: SessionCache;
   tokens: TokenCache;
   /** Where a write's events wait for the delivery queue. */
   outbox: EventOutbox;
@@ -50,7 +53,7 @@ export interface RequestContext extends RequestScope, Services {
   /** The name of the token that authenticated the request: who a write's events name. */
   actor: string;
   /** The sessions that token is limited to; `null`: every session. */
-  sessions: readonly string[] | null;
+  tokenSessions: readonly string[] | null;
 }
 
 /** The service-facing context of a Hono request. */
@@ -60,7 +63,7 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
   return {
     ...c.var.services,
     actor: token?.name ?? "anonymous",
-    sessions: token?.sessions ?? null,
+    tokenSessions: token?.sessions ?? null,
     requestId: c.var.requestId,
     deadline: c.var.deadline,
     waitUntil: (work) => c.executionCtx.waitUntil(work),

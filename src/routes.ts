@@ -10,13 +10,17 @@ import { eventRoutes } from "./events/events.routes";
 import { healthRoutes } from "./health.routes";
 import { lookupRoutes } from "./lookup/lookup.routes";
 import type { Route } from "./router";
-import { webhookRoutes } from "./webhooks/webhooks.routes";
+import { sessionRoutes } from "./sessions/sessions.routes";
+import { webhookRoutes } from "./sessions/webhooks.routes";
+import { webhookSubscriptionRoutes } from "./webhooks/webhooks.routes";
 
 export const routes: readonly Route[] = [
   ...lookupRoutes,
   ...clientRoutes,
   ...conversationRoutes,
   ...eventRoutes,
+  ...webhookSubscriptionRoutes,
+  ...sessionRoutes,
   ...webhookRoutes,
   ...healthRoutes,
   ...docsRoutes,

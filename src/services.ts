@@ -1,13 +1,14 @@
 /**
  * What lives once per Worker instance (isolate): the configuration, the clock, the cache policy,
- * the lookup's cache, the token cache and the event outbox; and the middleware that hands them to
- * each request. Made on the first request that needs them (or the first queue batch or Cron
- * Trigger), so tests can make their own with a clock they step.
+ * the lookup's cache, the session statuses' cache, the token cache and the event outbox; and the
+ * middleware that hands them to each request. Made on the first request that needs them (or the
+ * first queue batch or Cron Trigger), so tests can make their own with a clock they step.
  */
 import { createMiddleware } from "hono/factory";
 import { TokenCache } from "./auth/token-cache";
 import { LookupCache } from "./cache/lookups/lookup-cache";
 import { cachePolicy } from "./cache/policy";
+import { SessionCache } from "./cache/sessions/session-cache";
 import { EventOutbox } from "./delivery/outbox";
 import { DELIVERY_POLICY } from "./delivery/policy";
 import { readConfig } from "./env";
@@ -50,6 +51,14 @@ export function createServices(env: Env, options: ServiceOptions = {}): Services
       db: env.DB,
       kv: env.CACHE,
       policy: policy.lookups,
+      clock,
+      maxLoadMs: config.lookupTimeoutMs,
+      outbox,
+    }),
+    sessions: new SessionCache({
+      db: env.DB,
+      kv: env.CACHE,
+      policy: policy.sessions,
       clock,
       maxLoadMs: config.lookupTimeoutMs,
       outbox,

@@ -25,7 +25,7 @@ export async function listEvents(
         filter: query.filter,
         limit: query.limit,
         beforeSeq: query.before === undefined ? null : Number(query.before),
-        sessions: context.sessions,
+        sessions: context.tokenSessions,
       }),
     context,
   );

@@ -107,4 +107,4 @@ const deleteWebhookRoute = defineRoute(
 );
 
 /** `/api/webhooks`: who is told of which events. */
-export const webhookRoutes = [listWebhooksRoute, putWebhookRoute, deleteWebhookRoute];
+export const webhookSubscriptionRoutes = [listWebhooksRoute, putWebhookRoute, deleteWebhookRoute];

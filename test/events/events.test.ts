@@ -203,6 +203,51 @@ describe("what a write records", () => {
     expect((await events(`chatId=${chatId}`)).events).toEqual([]);
   });
 
+  it("a session's status, when it changes, with the token that reported it", async () => {
+    const reporter = uniqueId("waha");
+    const token = await seedToken({ name: reporter, scopes: ["sessions:write"] });
+    const session = uniqueId("session");
+    const report = (status: string, at: string) =>
+      write("PUT", `/api/sessions/${session}/status`, token, { status, at });
+    await report("WORKING", "2026-01-05T10:00:00Z");
+    await report("WORKING", "2026-01-05T10:00:05Z");
+    await report("FAILED", "2026-01-05T10:01:00Z");
+
+    expect(await history(`sessionId=${session}`)).toEqual([
+      {
+        type: "session.status",
+        actor: reporter,
+        session_id: session,
+        before: { status: "UNKNOWN", since: null },
+        after: { status: "WORKING", since: "2026-01-05T10:00:00.000Z" },
+      },
+      {
+        type: "session.status",
+        actor: reporter,
+        session_id: session,
+        before: { status: "WORKING", since: "2026-01-05T10:00:00.000Z" },
+        after: { status: "FAILED", since: "2026-01-05T10:01:00.000Z" },
+      },
+    ]);
+  });
+
+  it("removing a conversation's own chat id: the id it takes names the removal", async () => {
+    const client = await seedClient();
+    const phone = uniqueChatId();
+    const lid = uniqueLid();
+    await write("PUT", `/api/conversations/${phone}`, writer, { client_id: client.id });
+    await write("PUT", `/api/conversations/${phone}/aliases/${lid}`, writer);
+    expect((await write("DELETE", `/api/conversations/${lid}/aliases/${phone}`, writer)).status).toBe(200);
+
+    const recorded = await history(`chatId=${lid}`);
+    expect(recorded.map((event) => [event.type, event.chat_id])).toEqual([
+      ["conversation.linked", phone],
+      ["alias.added", phone],
+      ["alias.removed", lid],
+    ]);
+    expect(recorded.at(-1)).toMatchObject({ before: { alias: phone }, client_id: client.id });
+  });
+
   it("a change made in the database directly names the actor `database`", async () => {
     const { chatId } = await seedConversation({ clientId: null });
     expect((await history(`chatId=${chatId}`)).map((event) => event.actor)).toEqual(["database"]);

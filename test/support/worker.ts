@@ -19,7 +19,8 @@ type Variable =
   | "CACHE_READ_TIMEOUT_MS"
   | "ALLOW_LOCAL_WEBHOOKS"
   | "EVENTS_RETENTION_DAYS"
-  | "TEST_HOLD_QUEUE_SEND";
+  | "TEST_HOLD_QUEUE_SEND"
+  | "WAHA_WEBHOOK_HMAC_KEY";
 
 export interface TestWorkerOptions {
   /** Time as the Worker sees it (default: the real clock). */

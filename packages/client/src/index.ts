@@ -17,11 +17,24 @@ export {
   type LookupClient,
   type LookupItem,
   type LookupOptions,
+  type LookupReadOptions,
   MAX_BATCH_LOOKUPS,
+  type StatusReport,
   type WebhookFields,
 } from "./client.js";
 export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
-export type { ErrorDetail, EventType } from "./operations.js";
+export type {
+  ErrorDetail,
+  EventType,
+  EvolutionConnectionEvent,
+  EvolutionEvent,
+  OtherEvent,
+  ReportedStatus,
+  SessionState,
+  SessionStatus,
+  WahaEvent,
+  WahaStatusEvent,
+} from "./operations.js";
 export type {
   BatchLookup,
   ClientWriteResult,
@@ -33,13 +46,18 @@ export type {
   EventsResult,
   Failure,
   HealthResult,
+  ListedSessionRecord,
   LookupError,
   LookupFailure,
   SessionFound,
+  SessionList,
   SessionLookup,
-  Webhook,
-  WebhooksResult,
-  WebhookWriteResult,
+  SessionStatusRecord,
+  SessionStatusWriteResult,
+  WebhookResult,
+  WebhookSubscription,
+  WebhookSubscriptionsResult,
+  WebhookSubscriptionWriteResult,
   WriteResult,
   Written,
 } from "./results.js";

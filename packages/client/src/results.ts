@@ -3,7 +3,7 @@
  * {@link Failure}, told apart by `ok`.
  */
 import type { ClientError, ErrorMessage } from "./errors.js";
-import type { ErrorDetail, EventType } from "./operations.js";
+import type { ErrorDetail, EventType, ListedSession, SessionState, SessionStatus } from "./operations.js";
 
 /** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
 export interface Failure {
@@ -24,11 +24,13 @@ export interface Failure {
 /** The service is up. */
 export type HealthResult = { ok: true } | Failure;
 
-/** A chat's client and the WhatsApp session that serves it. */
+/** A chat's client and the WhatsApp session that serves it; with `includeSession`, whether it can send. */
 export interface SessionFound {
   ok: true;
   clientId: string;
   sessionId: string;
+  /** The session's status (`WORKING`: it can send) and since when; with `includeSession` only. */
+  session?: SessionState;
 }
 
 /** The session that serves a chat, or why there is none. */
@@ -37,7 +39,7 @@ export type SessionLookup = SessionFound | Failure;
 /** The messages one lookup of a batch may answer. */
 export type LookupError = Extract<
   ErrorMessage,
-  "Chat ID is required" | "Invalid chat ID" | "Conversation not found" | "Client not found"
+  "Chat ID is required" | "Invalid chat ID" | "Invalid alt" | "Conversation not found" | "Client not found"
 >;
 
 /** One lookup of a batch that found no session: the status and message the single lookup answers. */
@@ -96,17 +98,45 @@ export interface Event {
 export type EventsResult = { ok: true; events: Event[]; next: string | null } | Failure;
 
 /** A webhook subscription. */
-export interface Webhook {
+export interface WebhookSubscription {
   name: string;
   url: string;
   events: string[];
 }
 
 /** A subscription as written; `secret` (`whsec_…`) on its creation only, `null` afterwards. */
-export type WebhookWriteResult = ({ ok: true; secret: string | null } & Webhook) | Failure;
+export type WebhookSubscriptionWriteResult =
+  | ({ ok: true; secret: string | null } & WebhookSubscription)
+  | Failure;
 
 /** Every subscription; `disabled` when its receiver answered 410 Gone. */
-export type WebhooksResult = { ok: true; webhooks: (Webhook & { disabled: boolean })[] } | Failure;
+export type WebhookSubscriptionsResult =
+  | { ok: true; webhooks: (WebhookSubscription & { disabled: boolean })[] }
+  | Failure;
 
 /** A call that answers nothing but success. */
 export type DoneResult = { ok: true } | Failure;
+/** A session's status as the service keeps it. */
+export interface SessionStatusRecord {
+  sessionId: string;
+  status: SessionStatus;
+  /** When the session entered its status (ISO 8601); `null` for `UNKNOWN`. */
+  since: string | null;
+}
+
+/** A status report as the service took it: the session's status after it, with the write's bookmark. */
+export type SessionStatusWriteResult = (Written & SessionStatusRecord) | Failure;
+
+/** A session as `listSessions` answers it: its status and how many clients it serves. */
+export interface ListedSessionRecord extends SessionStatusRecord {
+  clients: ListedSession["clients"];
+}
+
+/** Every session the token may see, or why not. */
+export type SessionList = { ok: true; sessions: ListedSessionRecord[] } | Failure;
+
+/**
+ * A gateway's event as the service took it: the session's status after a status event, `null`
+ * for an event that changes nothing.
+ */
+export type WebhookResult = { ok: true; session: SessionStatusRecord | null } | Failure;

@@ -6,7 +6,7 @@
  * wins. Nothing is deleted. The plan is written to the import's scratch database (write.ts turns
  * it into SQL), one group at a time.
  */
-import { aliasSchema } from "../../../src/domain/chat-id.ts";
+import { isPersonId } from "../../../src/domain/chat-id.ts";
 import type { FileGroups, GroupRecord } from "./groups.ts";
 import { type Problems, show } from "./problems.ts";
 import type { ImportScratch } from "./scratch.ts";
@@ -29,8 +29,6 @@ export interface PlanOptions {
   /** A line that puts a stored chat under another client moves it, instead of being a problem. */
   move: boolean;
 }
-
-const isPersonId = (id: string) => aliasSchema().safeParse(id).success;
 
 /**
  * Plans the import of the file's groups over what the database holds (both in `scratch`).
@@ -96,10 +94,18 @@ export function planImport(
     for (const id of notPerson) {
       problems.add(
         lineOf(id),
-        `${show(id)} would become an alias of ${show(chatId)}, and only a person's id (N@c.us or N@lid) can be an alias`,
+        `${show(id)} would become an alias of ${show(chatId)}, and only a person's id (N@c.us, N@lid or a business-scoped user id) can be an alias`,
       );
     }
     if (notPerson.length > 0) continue;
+    // A conversation stored before groups were refused aliases may still have one.
+    if (!isPersonId(chatId) && (added.length > 0 || existing.size > 1)) {
+      problems.add(
+        lineOf(ids.find((id) => id !== chatId) ?? chatId),
+        `${show(chatId)} is not a person's id: only a person's conversation has aliases`,
+      );
+      continue;
+    }
 
     const merged =
       client ??

@@ -8,6 +8,7 @@
  * chat id, so they follow merges), and session changes last: a run that fails before them changes
  * them on the next run, which then also clears their cached answers.
  */
+import { NEXT_ADDED_SEQ } from "../../../src/db/schema.ts";
 import type { D1Connection } from "../d1.ts";
 import { Progress } from "./progress.ts";
 import type { ImportScratch, ScratchRow } from "./scratch.ts";
@@ -111,8 +112,9 @@ export function* planStatements(scratch: ImportScratch, newId: () => string): Ge
     ),
     ") AND NOT EXISTS (SELECT 1 FROM chat_ids AS c WHERE c.conversation_id = conversation.id)",
   );
+  // The aliases of one statement are numbered as added at once (see added_seq in src/db/schema.ts).
   yield* multiRow(
-    "INSERT INTO chat_ids (chat_id, conversation_id) SELECT v.column1, o.conversation_id FROM (VALUES ",
+    `INSERT INTO chat_ids (chat_id, conversation_id, added_seq) SELECT v.column1, o.conversation_id, ${NEXT_ADDED_SEQ} FROM (VALUES `,
     rowsOf(
       scratch,
       "SELECT alias AS key, owner_chat_id FROM plan_aliases WHERE alias > ? ORDER BY alias LIMIT ?",

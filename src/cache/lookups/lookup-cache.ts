@@ -33,7 +33,7 @@ import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
 import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
 import { describeError, logEvent } from "../../lib/log";
-import type { RequestScope } from "../../lib/request-scope";
+import type { RequestScope, WriteScope } from "../../lib/request-scope";
 import { jsonSize, MemoryCache } from "../memory-cache";
 import { NextRead } from "../next-read";
 import type { LookupCachePolicy } from "../policy";
@@ -70,12 +70,6 @@ export interface CacheRead {
   tier: CacheTier;
   /** The D1 bookmark after the query, when D1 was read. */
   bookmark: string | null;
-}
-
-/** What a write lends its work: its request's scope, and who writes (recorded with its events). */
-export interface WriteScope extends RequestScope {
-  /** The name of the token that writes. */
-  actor: string;
 }
 
 /**

@@ -1,4 +1,4 @@
--- Every change of clients, conversations and their ids records its event, in the statement that
+-- Every change of clients, conversations, their ids and sessions records its event, in the statement that
 -- makes it: no write path can forget, and a change and its record commit together or not at all.
 -- Each trigger reacts to the data (a row inserted, updated, deleted), not to the API call that
 -- changed it. The actor is the one row of event_context (set at the start of a write's batch and
@@ -147,4 +147,25 @@ WHEN EXISTS (SELECT 1 FROM `webhooks` AS `w`, json_each(`w`.`events`) AS `p`
     OR (`p`.`value` LIKE '%.*' AND substr(NEW.`type`, 1, length(`p`.`value`) - 1) = substr(`p`.`value`, 1, length(`p`.`value`) - 1))))
 BEGIN
   INSERT INTO `event_outbox` (`event_seq`) VALUES (NEW.`seq`);
+END;
+--> statement-breakpoint
+-- A session's status: recorded when it changes (a repeated report of the status it has keeps
+-- its `since`, and changes nothing). A session never reported before was UNKNOWN.
+CREATE TRIGGER `session_reported_recorded` AFTER INSERT ON `sessions`
+BEGIN
+  INSERT INTO `events` (`id`, `at`, `type`, `actor`, `session_id`, `before`, `after`)
+  VALUES ('evt_' || lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER), 'session.status',
+    coalesce((SELECT `actor` FROM `event_context` LIMIT 1), 'database'), NEW.`id`,
+    json_object('status', 'UNKNOWN', 'since', NULL),
+    json_object('status', NEW.`status`, 'since', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.`since` / 1000.0, 'unixepoch')));
+END;
+--> statement-breakpoint
+CREATE TRIGGER `session_status_recorded` AFTER UPDATE OF `status` ON `sessions`
+WHEN OLD.`status` IS NOT NEW.`status`
+BEGIN
+  INSERT INTO `events` (`id`, `at`, `type`, `actor`, `session_id`, `before`, `after`)
+  VALUES ('evt_' || lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER), 'session.status',
+    coalesce((SELECT `actor` FROM `event_context` LIMIT 1), 'database'), NEW.`id`,
+    json_object('status', OLD.`status`, 'since', strftime('%Y-%m-%dT%H:%M:%fZ', OLD.`since` / 1000.0, 'unixepoch')),
+    json_object('status', NEW.`status`, 'since', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.`since` / 1000.0, 'unixepoch')));
 END;
