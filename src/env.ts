@@ -24,7 +24,7 @@ const configSchema = lazy(() =>
     EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     // Local only (npm start, the tests): never in wrangler.toml, so a deploy never sets it.
     ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"]).optional(),
-    // Test only (e2e/webhooks-crash.e2e.ts): events stay in the outbox after their write.
+    // Test only (e2e/webhooks.e2e.ts): events stay in the outbox after their write.
     TEST_HOLD_QUEUE_SEND: z.enum(["true", "false"]).optional(),
     // A secret (`wrangler secret put`), not a variable: WAHA's webhook HMAC key. Unset or empty:
     // WAHA's events are not signed, and the bearer token alone authenticates them.
