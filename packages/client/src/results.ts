@@ -2,7 +2,7 @@
  * What each method answers. No method throws: a result is `{ ok: true, … }` or a
  * {@link Failure}, told apart by `ok`.
  */
-import type { ClientError, ErrorMessage, LookupError } from "./errors.js";
+import type { ClientError, LookupError } from "./errors.js";
 import type { ErrorDetail, EventType, ListedSession, SessionState, SessionStatus } from "./operations.js";
 
 /** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
