@@ -21,6 +21,9 @@ const configSchema = lazy(() =>
     // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
     RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ALLOWED_ORIGINS: z.string().default(""),
+    // Cloudflare Access in front of /console: both set, or neither (src/middleware/cloudflare-access.ts).
+    ACCESS_TEAM_DOMAIN: z.string().trim().default(""),
+    ACCESS_AUD: z.string().default(""),
   }),
 );
 
@@ -32,6 +35,15 @@ export interface Config {
   rateLimitPeriodSeconds: number;
   /** Origins that browsers may call from (CORS); empty: CORS off. */
   allowedOrigins: string[];
+  /** Cloudflare Access in front of `/console`, as configured: both empty when it is not. */
+  access: { teamDomain: string; audiences: string[] };
+}
+
+function commaSeparated(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /**
@@ -53,8 +65,10 @@ export function readConfig(env: Env): Config {
       kvReadBudgetMs: parsed.data.CACHE_READ_TIMEOUT_MS,
     },
     rateLimitPeriodSeconds: parsed.data.RATE_LIMIT_PERIOD_SECONDS,
-    allowedOrigins: parsed.data.ALLOWED_ORIGINS.split(",")
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== ""),
+    allowedOrigins: commaSeparated(parsed.data.ALLOWED_ORIGINS),
+    access: {
+      teamDomain: parsed.data.ACCESS_TEAM_DOMAIN,
+      audiences: commaSeparated(parsed.data.ACCESS_AUD),
+    },
   };
 }

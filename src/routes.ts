@@ -4,6 +4,7 @@
  * follow from that definition.
  */
 import { clientRoutes } from "./clients/clients.routes";
+import { consoleRoutes } from "./console.routes";
 import { conversationRoutes } from "./conversations/conversations.routes";
 import { docsRoutes } from "./docs.routes";
 import { healthRoutes } from "./health.routes";
@@ -16,4 +17,5 @@ export const routes: readonly Route[] = [
   ...conversationRoutes,
   ...healthRoutes,
   ...docsRoutes,
+  ...consoleRoutes,
 ];

@@ -14,7 +14,9 @@ type Variable =
   | "CACHE_TTL_SECONDS"
   | "ALLOWED_ORIGINS"
   | "LOOKUP_TIMEOUT_MS"
-  | "CACHE_READ_TIMEOUT_MS";
+  | "CACHE_READ_TIMEOUT_MS"
+  | "ACCESS_TEAM_DOMAIN"
+  | "ACCESS_AUD";
 
 export interface TestWorkerOptions {
   /** Time as the Worker sees it (default: the real clock). */
