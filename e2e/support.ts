@@ -192,11 +192,19 @@ export function expectEveryResponseHeaders(answer: Answer): void {
   expect(answer.headers.get("x-request-id"), "X-Request-Id").toMatch(/^[\w\-=]{1,255}$/);
 }
 
-/** An error answer: the status, exactly `{"error": message}`, and the headers every response carries. */
-export function expectError(answer: Answer, status: number, message: (typeof CONTRACT_ERRORS)[number]): void {
+/**
+ * An error answer: the status, exactly `{"error": message, ...extra}` (`extra`: the fields the
+ * contract adds to some errors, such as `required_scope`), and the headers every response carries.
+ */
+export function expectError(
+  answer: Answer,
+  status: number,
+  message: (typeof CONTRACT_ERRORS)[number],
+  extra: Record<string, unknown> = {},
+): void {
   expect({ status: answer.status, body: answer.json }, answer.text).toEqual({
     status,
-    body: { error: message },
+    body: { error: message, ...extra },
   });
   expectEveryResponseHeaders(answer);
 }

@@ -100,12 +100,12 @@ describe("GET /api/clients/view authentication", () => {
 
   it("answers 403 Permission denied to a token with clients:write only", async () => {
     const answer = await request(viewPath("123456789@c.us"), { headers: bearer(tokens.writeOnly) });
-    expectError(answer, 403, "Permission denied");
+    expectError(answer, 403, "Permission denied", { required_scope: "clients:read" });
   });
 
   it("answers 403 to a clients:write token before looking at the chat id", async () => {
     const answer = await request("/api/clients/view", { headers: bearer(tokens.writeOnly) });
-    expectError(answer, 403, "Permission denied");
+    expectError(answer, 403, "Permission denied", { required_scope: "clients:read" });
   });
 });
 

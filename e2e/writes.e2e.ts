@@ -117,6 +117,7 @@ describe("keeping the mapping over HTTP", () => {
       await json("PUT", `/api/clients/${clientId}`, { session_id: "x" }, tokens.sessionXyz789),
       403,
       "Permission denied",
+      { required_scope: "clients:write" },
     );
     const wrongMethod = await request(`/api/conversations/${number}@c.us`, {
       method: "PATCH",
