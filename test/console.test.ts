@@ -69,6 +69,7 @@ describe("GET /console", () => {
       "confirm.js",
       "conversation.js",
       "dom.js",
+      "history.js",
       "main.js",
       "sessions.js",
     ]);

@@ -9,6 +9,7 @@
  * @typedef {{ id: string, status: string, since: string | null, clients: number | null }} Session
  * @typedef {Record<string, unknown>} ServiceEvent An event as the API answers it (`id`, `at`, `type`, …).
  * @typedef {{ events: ServiceEvent[], next: string | null }} EventPage
+ * @typedef {{ by: "chatId" | "clientId", id: string }} HistoryOf Whose history: a chat's, or a client's.
  */
 
 /**
@@ -188,14 +189,15 @@ export class Api {
   }
 
   /**
-   * `GET /api/events?chatId=…`: newest first, `before` the cursor of the previous page.
+   * `GET /api/events?chatId=…` (or `clientId=…`): newest first, `before` the cursor of the
+   * previous page.
    *
-   * @param {string} chatId
+   * @param {HistoryOf} of
    * @param {string | null} before
    * @returns {Promise<Answer<EventPage>>}
    */
-  async events(chatId, before) {
-    let query = `chatId=${encodeURIComponent(chatId)}&limit=20`;
+  async events(of, before) {
+    let query = `${of.by}=${encodeURIComponent(of.id)}&limit=20`;
     if (before !== null) query += `&before=${encodeURIComponent(before)}`;
     const answer = await this.send("GET", `/api/events?${query}`);
     return Api.#map(answer, (body) => ({

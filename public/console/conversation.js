@@ -2,9 +2,10 @@
 // history, and change it. Every change is confirmed first, in words that say what it changes.
 import { confirmChange } from "./confirm.js";
 import { byId, code, fieldForm, h, say } from "./dom.js";
-import { sinceText, statusBadge, unavailable } from "./sessions.js";
+import { historyCard } from "./history.js";
+import { sinceText, statusBadge } from "./sessions.js";
 
-/** @import { Answer, Api, Conversation, EventPage, Failure, Lookup, ServiceEvent } from "./api.js" */
+/** @import { Answer, Api, Conversation, EventPage, Failure, Lookup } from "./api.js" */
 
 /** What kind of id this is, in its canonical form. @param {string} id */
 export function kindOf(id) {
@@ -27,54 +28,9 @@ function listed(items) {
   return items.length < 2 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
-/** An event's `before` or `after`, whatever its shape, as text. @param {unknown} value @returns {string} */
-function describeValue(value) {
-  if (value === null || value === undefined) return "none";
-  if (Array.isArray(value)) return value.map(describeValue).join(", ");
-  if (typeof value === "object") {
-    return Object.entries(value)
-      .map(([key, item]) => `${key} ${describeValue(item)}`)
-      .join(", ");
-  }
-  return String(value);
-}
-
-const EVENT_FIELDS = /** @type {const} */ ([
-  ["chat_id", "chat"],
-  ["client_id", "client"],
-  ["session_id", "session"],
-]);
-
-/** One event of a history. @param {ServiceEvent} event */
-function eventItem(event) {
-  const at = String(event.at ?? "");
-  const actor = typeof event.actor === "string" ? event.actor : "";
-  const facts = [];
-  for (const [field, name] of EVENT_FIELDS) {
-    const value = event[field];
-    if (typeof value === "string") facts.push(h("span", {}, `${name} `, code(value)));
-  }
-  if ("before" in event || "after" in event) {
-    facts.push(h("span", {}, `${describeValue(event.before)} → ${describeValue(event.after)}`));
-  }
-  return h(
-    "li",
-    {},
-    h(
-      "div",
-      { className: "event-head" },
-      h("time", { attributes: { datetime: at } }, at),
-      " ",
-      h("strong", {}, String(event.type ?? "")),
-      actor === "" ? "" : ` by ${actor}`,
-    ),
-    h("div", { className: "facts" }, ...facts),
-  );
-}
-
 /** @param {string} title @param {...(Node | string)} children */
 function card(title, ...children) {
-  return h("section", { className: "card" }, h("h3", {}, title), ...children);
+  return h("section", { className: "card" }, h("h3", { attributes: { tabindex: "-1" } }, title), ...children);
 }
 
 /** @param {[string, Node | string][]} rows */
@@ -87,17 +43,11 @@ function sessionOf(lookup) {
   if (lookup === null) return "none: the chat has no client";
   if (!lookup.ok) return lookup.words;
   const { session_id: sessionId, session } = lookup.value;
-  if (session === null)
+  if (session === null) {
     return h("span", {}, code(sessionId), " (this deployment does not report its status)");
-  return h(
-    "span",
-    {},
-    code(sessionId),
-    " ",
-    statusBadge(session.status),
-    " since ",
-    sinceText(session.since),
-  );
+  }
+  const since = session.since === null ? [" never reported"] : [" since ", sinceText(session.since)];
+  return h("span", {}, code(sessionId), " ", statusBadge(session.status), ...since);
 }
 
 /** The conversations page. */
@@ -143,34 +93,44 @@ export class ConversationPage {
     this.#root.setAttribute("aria-busy", "true");
     const found = await this.#api.conversation(chatId);
     if (found.ok) {
-      const conversation = found.value;
-      const [lookup, history] = await Promise.all([
-        conversation.client_id === null ? null : this.#api.lookup(conversation.chat_id),
-        this.#api.events(conversation.chat_id, null),
+      const { chat_id: id, client_id: clientId } = found.value;
+      const [lookup, chatHistory, clientHistory] = await Promise.all([
+        clientId === null ? null : this.#api.lookup(id),
+        this.#api.events({ by: "chatId", id }, null),
+        clientId === null ? null : this.#api.events({ by: "clientId", id: clientId }, null),
       ]);
       if (search !== this.#searches) return;
-      this.#showConversation(chatId, conversation, lookup, history);
+      this.#showConversation(chatId, found.value, lookup, chatHistory, clientHistory);
     } else if (found.status === 403) {
-      // A token that may only look up (clients:read): show what a bot would be answered.
-      const lookup = await this.#api.lookup(chatId);
+      // A token that may only look up (clients:read): show what a bot would be answered, and the
+      // history if the token may read it.
+      const [lookup, history] = await Promise.all([
+        this.#api.lookup(chatId),
+        this.#api.events({ by: "chatId", id: chatId }, null),
+      ]);
       if (search !== this.#searches) return;
-      this.#showLookup(chatId, lookup, found);
+      this.#showLookup(chatId, lookup, history, found);
     } else {
       if (search !== this.#searches) return;
       this.clear();
       say(this.#message, found.words);
     }
     this.#root.removeAttribute("aria-busy");
-    if (done !== "") say(this.#message, done, true);
+    if (done !== "") {
+      say(this.#message, done, true);
+      // The buttons were drawn again: the keyboard carries on from the top of the conversation.
+      this.#root.querySelector("h3")?.focus();
+    }
   }
 
   /**
    * @param {string} searched
    * @param {Conversation} conversation
    * @param {Answer<Lookup> | null} lookup
-   * @param {Answer<EventPage>} history
+   * @param {Answer<EventPage>} chatHistory
+   * @param {Answer<EventPage> | null} clientHistory Its client's (session changes are the client's).
    */
-  #showConversation(searched, conversation, lookup, history) {
+  #showConversation(searched, conversation, lookup, chatHistory, clientHistory) {
     this.#shown = conversation;
     this.#lookup = lookup?.ok === true ? lookup.value : null;
     const ids = idsOf(conversation);
@@ -207,7 +167,17 @@ export class ConversationPage {
     if (searched !== conversation.chat_id) {
       details.append(h("p", { className: "hint" }, "Found by ", code(searched), "."));
     }
-    this.#root.replaceChildren(details, this.#changes(conversation), this.#history(conversation, history));
+    const chat = { by: /** @type {const} */ ("chatId"), id: conversation.chat_id };
+    this.#root.replaceChildren(
+      details,
+      historyCard(this.#api, card("History of this conversation"), chat, chatHistory),
+    );
+    if (clientHistory !== null && conversation.client_id !== null) {
+      const client = { by: /** @type {const} */ ("clientId"), id: conversation.client_id };
+      const title = `History of client ${conversation.client_id}`;
+      this.#root.append(historyCard(this.#api, card(title), client, clientHistory));
+    }
+    this.#root.append(this.#changes(conversation));
   }
 
   /** @param {Conversation} conversation */
@@ -239,56 +209,15 @@ export class ConversationPage {
     return changes;
   }
 
-  /** @param {Conversation} conversation @param {Answer<EventPage>} history */
-  #history(conversation, history) {
-    const section = card("History");
-    if (!history.ok) {
-      section.append(h("p", {}, unavailable(history, "a history of changes", "GET /api/events")));
-      return section;
-    }
-    if (history.value.events.length === 0) {
-      section.append(h("p", {}, "No change recorded."));
-      return section;
-    }
-    const list = h("ol", { className: "events" }, ...history.value.events.map(eventItem));
-    section.append(list);
-    this.#olderButton(section, list, conversation.chat_id, history.value.next);
-    return section;
-  }
-
-  /**
-   * A button that appends the next page of the history, while there is one.
-   *
-   * @param {HTMLElement} section
-   * @param {HTMLOListElement} list
-   * @param {string} chatId
-   * @param {string | null} next
-   */
-  #olderButton(section, list, chatId, next) {
-    if (next === null) return;
-    const older = h("button", { attributes: { type: "button" } }, "Older events");
-    older.addEventListener("click", async () => {
-      older.disabled = true;
-      const page = await this.#api.events(chatId, next);
-      older.remove();
-      if (!page.ok) {
-        section.append(h("p", {}, page.words));
-        return;
-      }
-      list.append(...page.value.events.map(eventItem));
-      this.#olderButton(section, list, chatId, page.value.next);
-    });
-    section.append(older);
-  }
-
   /**
    * What a token that may only look up sees: the client and session a bot would be answered.
    *
    * @param {string} chatId
    * @param {Answer<Lookup>} lookup
+   * @param {Answer<EventPage>} history Shown only when the token may read it.
    * @param {Failure} refusal Why the conversation itself could not be read.
    */
-  #showLookup(chatId, lookup, refusal) {
+  #showLookup(chatId, lookup, history, refusal) {
     this.#shown = null;
     this.#lookup = null;
     if (!lookup.ok && lookup.error !== "Client not found") {
@@ -307,10 +236,14 @@ export class ConversationPage {
         h(
           "p",
           { className: "hint" },
-          `What a lookup answers. This token cannot read the conversation, its ids or its history, nor change them (${refusal.words})`,
+          `What a lookup answers. This token cannot read the conversation or its ids, nor change them (${refusal.words})`,
         ),
       ),
     );
+    if (history.ok) {
+      const chat = { by: /** @type {const} */ ("chatId"), id: chatId };
+      this.#root.append(historyCard(this.#api, card("History of this conversation"), chat, history));
+    }
   }
 
   /**

@@ -78,3 +78,13 @@ export function fieldForm(spec) {
   });
   return form;
 }
+
+/**
+ * A moment the API gave (ISO 8601, UTC), shown as `2026-12-05 10:00:00 UTC`.
+ *
+ * @param {string} iso
+ */
+export function moment(iso) {
+  const parts = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  return h("time", { attributes: { datetime: iso } }, parts === null ? iso : `${parts[1]} ${parts[2]} UTC`);
+}

@@ -1,6 +1,6 @@
 // The sessions page: every session this token may see, with its status and how many clients it
 // serves (`GET /api/sessions`).
-import { byId, code, h, say } from "./dom.js";
+import { byId, code, h, moment, say } from "./dom.js";
 
 /** @import { Api, Failure } from "./api.js" */
 
@@ -15,9 +15,7 @@ export function statusBadge(status) {
 
 /** When a session entered its status. @param {string | null} since */
 export function sinceText(since) {
-  return since === null
-    ? h("span", {}, "never reported")
-    : h("time", { attributes: { datetime: since } }, since);
+  return since === null ? h("span", {}, "never reported") : moment(since);
 }
 
 /**
