@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       vars.BENCH_KV_RTT_MS = String(settings.kvRttMs);
     }
     if (!settings.rateLimiter) vars.BENCH_RATE_LIMITER = "off";
-    const tokens = { read: mintToken(), write: mintToken() };
+    const tokens = { read: mintToken(), write: mintToken(), limited: mintToken() };
     const token = tokens.read;
     console.log(`Working directory: ${workDir}`);
     await loadDatabase(join(workDir, "state"), tokens);
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await sanityCheck(server.url, token);
     if (settings.simulateLatency) await latencyRun(server, settings, token, app);
     else if (settings.soak) await soakRun(server, settings, tokens, app);
-    else await standardRun(server, settings, token, app);
+    else await standardRun(server, settings, tokens, app);
   } catch (error) {
     failed = true;
     console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);

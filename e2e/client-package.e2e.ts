@@ -48,7 +48,13 @@ const freshRun = () => `${Date.now().toString().slice(-9)}${runs++}`;
 
 /** Runs a fixture script on the plain Node against the Worker, and parses what it printed. */
 async function runScript(script: string, runId: string): Promise<Record<string, unknown>> {
-  const env = { BASE_URL: inject("baseUrl"), TOKEN: inject("tokens").readWrite, RUN: runId };
+  const tokens = inject("tokens");
+  const env = {
+    BASE_URL: inject("baseUrl"),
+    TOKEN: tokens.readWrite,
+    SESSIONS_TOKEN: tokens.sessionsWrite,
+    RUN: runId,
+  };
   return JSON.parse(await run(node, node.path, [script], { cwd: project, env }));
 }
 
@@ -75,6 +81,30 @@ function tourResults(runId: string) {
       ],
     },
     getConversation: { ok: true, chatId, clientId, aliases: [lid] },
+    putSessionStatus: {
+      ...written,
+      sessionId: `session-${runId}`,
+      status: "SCAN_QR_CODE",
+      since: "2025-12-05T10:00:00.000Z",
+    },
+    postWahaWebhook: {
+      ok: true,
+      session: { sessionId: `session-${runId}`, status: "WORKING", since: "2025-12-05T10:00:30.000Z" },
+    },
+    postEvolutionWebhook: { ok: true, session: null },
+    postEvolutionWebhookByEvent: {
+      ok: true,
+      session: { sessionId: `evolution-${runId}`, status: "FAILED", since: expect.any(String) },
+    },
+    withSession: { ...found, session: { status: "WORKING", since: "2025-12-05T10:00:30.000Z" } },
+    listSessions: [
+      {
+        sessionId: `session-${runId}`,
+        status: "WORKING",
+        since: "2025-12-05T10:00:30.000Z",
+        clients: 1,
+      },
+    ],
     removeAlias: written,
     deleteConversation: written,
     deleteClient: written,
@@ -198,7 +228,8 @@ describe("the client package in a browser", () => {
     const page = await browser.newPage();
     const baseUrl = inject("baseUrl");
     const runId = freshRun();
-    const options = { baseUrl, token: inject("tokens").readWrite, run: runId };
+    const tokens = inject("tokens");
+    const options = { baseUrl, token: tokens.readWrite, sessionsToken: tokens.sessionsWrite, run: runId };
     // Served at the Worker's own origin, so that the client's requests are same-origin.
     const pageUrl = `${baseUrl}/client-package-test.html`;
     await page.route(pageUrl, (route) =>

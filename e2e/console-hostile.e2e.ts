@@ -114,7 +114,7 @@ describe("hostile data in the console", () => {
         "PUT",
         `/api/sessions/${encodeURIComponent(sessionId)}/status`,
         { status: "SCAN_QR_CODE" },
-        tokens.operator,
+        tokens.sessionsWrite,
       );
       expect(reported.status, reported.text).toBe(200);
     }

@@ -134,7 +134,7 @@ describe("finding a conversation", () => {
       "PUT",
       `/api/sessions/${ids.sessionId}/status`,
       { status: "WORKING", at },
-      tokens.operator,
+      tokens.sessionsWrite,
     );
     await tab.search(ids.chatId);
     expect(await tab.fact("Session")).toBe(`${ids.sessionId} WORKING since 2026-11-30 08:00:00 UTC`);
@@ -343,7 +343,7 @@ describe("the sessions page", () => {
       "PUT",
       `/api/sessions/${ids.sessionId}/status`,
       { status: "FAILED", at },
-      tokens.operator,
+      tokens.sessionsWrite,
     );
     const tab = await (await open()).signedIn(tokens.readWrite);
     const page = await tab.sessions();
@@ -441,7 +441,12 @@ describe("the screenshot in docs/console.md", () => {
     const ids = freshIds("docs");
     await linkedChat({ ...ids, sessionId: "support-line-1" });
     await mustWrite("PUT", `/api/conversations/${ids.chatId}/aliases/${ids.lid}`);
-    await mustWrite("PUT", `/api/sessions/support-line-1/status`, { status: "WORKING" }, tokens.operator);
+    await mustWrite(
+      "PUT",
+      `/api/sessions/support-line-1/status`,
+      { status: "WORKING" },
+      tokens.sessionsWrite,
+    );
     await mustWrite("PUT", `/api/clients/${ids.clientId}`, { session_id: "support-line-2" });
     await mustWrite("PUT", `/api/clients/${ids.clientId}`, { session_id: "support-line-1" });
     const tab = await (await open({ width: 1000, height: 1100 })).signedIn(tokens.readWrite);

@@ -31,8 +31,8 @@ export interface E2eTokens {
   otherSession: string;
   /** `clients:read,clients:write`, revoked before the server starts. */
   revoked: string;
-  /** `clients:read,clients:write,sessions:write`, every session: sets session statuses too. */
-  operator: string;
+  /** `sessions:write`, every session: what a gateway's webhook carries. */
+  sessionsWrite: string;
 }
 
 declare module "vitest" {
@@ -61,10 +61,7 @@ async function mintTokens(persistTo: string): Promise<E2eTokens> {
       "other-session",
     ]),
     revoked: await createToken(persistTo, "e2e-revoked", ["--scopes", "clients:read,clients:write"]),
-    operator: await createToken(persistTo, "e2e-operator", [
-      "--scopes",
-      "clients:read,clients:write,sessions:write",
-    ]),
+    sessionsWrite: await createToken(persistTo, "e2e-sessions-write", ["--scopes", "sessions:write"]),
   };
   await revokeToken(persistTo, "e2e-revoked");
   return tokens;

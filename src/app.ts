@@ -9,7 +9,6 @@ import { requestId } from "hono/request-id";
 import { ApiError, ErrorMessage } from "./errors";
 import { describeError, logEvent } from "./lib/log";
 import { corsFromConfig } from "./middleware/cors";
-import { startDeadline } from "./middleware/deadline";
 import { requestLog } from "./middleware/request-log";
 import { responseHeaders } from "./middleware/response-headers";
 import type { AppEnv } from "./request-context";
@@ -37,7 +36,6 @@ export function createApp(options: ServiceOptions = {}) {
   app.use(requestLog);
   app.use(provideServices(options));
   app.use(corsFromConfig);
-  app.use("/api/*", startDeadline);
   app.onError(respondToError);
   app.notFound((c) => c.json({ error: ErrorMessage.notFound }, 404));
   return app;

@@ -24,6 +24,9 @@ const configSchema = lazy(() =>
     // Cloudflare Access in front of /console: both set, or neither (src/middleware/cloudflare-access.ts).
     ACCESS_TEAM_DOMAIN: z.string().trim().default(""),
     ACCESS_AUD: z.string().default(""),
+    // A secret (`wrangler secret put`), not a variable: WAHA's webhook HMAC key. Unset or empty:
+    // WAHA's events are not signed, and the bearer token alone authenticates them.
+    WAHA_WEBHOOK_HMAC_KEY: z.string().optional(),
   }),
 );
 
@@ -35,6 +38,8 @@ export interface Config {
   rateLimitPeriodSeconds: number;
   /** Origins that browsers may call from (CORS); empty: CORS off. */
   allowedOrigins: string[];
+  /** The key WAHA signs its webhooks with (`X-Webhook-Hmac`); `null`: they are not checked. */
+  wahaWebhookHmacKey: string | null;
   /** Cloudflare Access in front of `/console`, as configured: both empty when it is not. */
   access: { teamDomain: string; audiences: string[] };
 }
@@ -70,5 +75,6 @@ export function readConfig(env: Env): Config {
       teamDomain: parsed.data.ACCESS_TEAM_DOMAIN,
       audiences: commaSeparated(parsed.data.ACCESS_AUD),
     },
+    wahaWebhookHmacKey: parsed.data.WAHA_WEBHOOK_HMAC_KEY || null,
   };
 }

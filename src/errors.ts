@@ -12,6 +12,8 @@ export const ErrorMessage = {
   aliasInvalid: "Invalid alias",
   invalidBody: "Invalid request body",
   clientIdInvalid: "Invalid client ID",
+  sessionIdInvalid: "Invalid session ID",
+  includeInvalid: "Invalid include",
   payloadTooLarge: "Request body too large",
   unauthorized: "Unauthorized",
   permissionDenied: "Permission denied",
@@ -62,4 +64,19 @@ export class ApiError extends HTTPException {
   toBody(): ErrorBody {
     return { error: this.error, ...this.details };
   }
+}
+
+/** One field at fault in a body: where (a path of keys) and what is wrong. */
+export interface BodyIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/**
+ * The contract's 400 for a body at fault: `{"error":"Invalid request body","details":[…]}`, each
+ * issue's path in dots (empty: the whole body).
+ */
+export function invalidBody(issues: readonly BodyIssue[]): ApiError {
+  const details = issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  return new ApiError(400, ErrorMessage.invalidBody, { details: { details } });
 }

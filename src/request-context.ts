@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import type { AuthenticatedToken } from "./auth/token.repository";
 import type { TokenCache } from "./auth/token-cache";
 import type { LookupCache } from "./cache/lookups/lookup-cache";
+import type { SessionCache } from "./cache/sessions/session-cache";
 import type { Config } from "./env";
 import type { Clock } from "./lib/clock";
 import type { RequestScope } from "./lib/request-scope";
@@ -17,6 +18,8 @@ export interface Services {
   /** The database, for reads that no cache serves (management reads). */
   db: D1Database;
   lookups: LookupCache;
+  /** The statuses of WhatsApp sessions (`include=session`, status writes). */
+  sessions: SessionCache;
   tokens: TokenCache;
 }
 

@@ -1,10 +1,10 @@
 /**
  * Routes, each declared once: method, path, scope, request schemas, documented responses and
  * handler in one {@link defineRoute} call. {@link mountRoutes} mounts a list of them, deriving
- * what the list implies: each path's `405` with its `Allow`, the token check and rate limit
- * from the scope, the body limit and JSON checks from the body. The OpenAPI document is built
- * from the same list ahead of time (scripts/lib/openapi-document.ts), so the document generator
- * never reaches the Worker's bundle.
+ * what the list implies: each path's `405` with its `Allow`, the storage deadline, token check
+ * and rate limit from the scope, the body limit and JSON checks from the body. The OpenAPI
+ * document is built from the same list ahead of time (scripts/lib/openapi-document.ts), so the
+ * document generator never reaches the Worker's bundle.
  *
  * Request schemas are factories, called by the route's first request: a cold start builds none,
  * and an instance that serves only lookups never builds the writes'.
@@ -14,11 +14,12 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import type * as z from "zod";
 import type { $ZodError } from "zod/v4/core";
 import type { TokenScope } from "./db/schema";
-import { ApiError, ErrorMessage } from "./errors";
+import { ApiError, ErrorMessage, invalidBody } from "./errors";
 import { lazy } from "./lib/lazy";
 import { allowMethods } from "./middleware/allow-methods";
 import { requireScope } from "./middleware/auth";
 import { limitBodyTo } from "./middleware/body-limit";
+import { startDeadline } from "./middleware/deadline";
 import { requireJsonBody } from "./middleware/json-body";
 import { limitPerToken, type RateLimiterName } from "./middleware/rate-limit";
 import type { AppEnv } from "./request-context";
@@ -39,8 +40,12 @@ export interface RequestSpec {
   params?: SchemaFactory;
   /** Documented only: the handlers read headers as sent. */
   headers?: SchemaFactory;
-  /** A JSON body: declared as `application/json` in UTF-8, at most `maxBytes`, then validated. */
-  body?: { schema: SchemaFactory; example: unknown; maxBytes: number };
+  /**
+   * A JSON body: declared as `application/json` in UTF-8, at most `maxBytes` (else 413), then
+   * validated. With `raw`, the handler reads it itself (a webhook: a larger body is ignored, a
+   * signature is checked over its bytes); `schema` then only documents it.
+   */
+  body?: { schema: SchemaFactory; example: unknown; maxBytes: number; raw?: boolean };
 }
 
 /** Everything about a route but its handler. */
@@ -76,7 +81,11 @@ type Output<F> = F extends SchemaFactory ? z.output<ReturnType<F>> : never;
 type SchemaOf<Request extends RequestSpec> = {
   query: Request["query"];
   param: Request["params"];
-  json: Request["body"] extends { schema: infer Schema } ? Schema : undefined;
+  json: Request["body"] extends { raw: true }
+    ? undefined
+    : Request["body"] extends { schema: infer Schema }
+      ? Schema
+      : undefined;
 };
 
 /** What `c.req.valid(…)` answers in a handler, from the route's schemas. */
@@ -128,10 +137,7 @@ const CONTRACT_MESSAGES = new Set<string>(Object.values(ErrorMessage));
  * their schema chose ("Chat ID is required", "Invalid chat ID").
  */
 function validationError(target: string, error: $ZodError): ApiError {
-  if (target === "json") {
-    const details = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
-    return new ApiError(400, ErrorMessage.invalidBody, { details: { details } });
-  }
+  if (target === "json") return invalidBody(error.issues);
   const message = error.issues.find((issue) => CONTRACT_MESSAGES.has(issue.message))?.message;
   return new ApiError(400, (message as ErrorMessage | undefined) ?? ErrorMessage.invalidBody);
 }
@@ -148,12 +154,17 @@ function validatorOf(target: "query" | "param" | "json", schemaOf: SchemaFactory
   return (c, next) => validator()(c, next);
 }
 
-/** Authentication, scope and rate limit; then the body's limits; then validation, in that order. */
+/**
+ * The storage deadline, authentication, scope and rate limit; then the body's limits; then
+ * validation, in that order.
+ */
 function middlewareOf(spec: RouteSpec): MiddlewareHandler<AppEnv>[] {
   const chain: MiddlewareHandler<AppEnv>[] = [];
-  if (spec.scope !== null) chain.push(requireScope(spec.scope), limitPerToken("RATE_LIMITER"));
+  // A route behind a token touches storage from its token check on.
+  if (spec.scope !== null) chain.push(startDeadline, requireScope(spec.scope), limitPerToken("RATE_LIMITER"));
   for (const { limiter, applies } of spec.limits ?? []) chain.push(limitPerToken(limiter, applies));
-  const { query, params, body } = spec.request ?? {};
+  const { query, params } = spec.request ?? {};
+  const body = spec.request?.body?.raw === true ? undefined : spec.request?.body;
   if (body !== undefined) chain.push(limitBodyTo(body.maxBytes));
   if (query !== undefined) chain.push(validatorOf("query", query));
   if (params !== undefined) chain.push(validatorOf("param", params));

@@ -10,11 +10,15 @@ import { docsRoutes } from "./docs.routes";
 import { healthRoutes } from "./health.routes";
 import { lookupRoutes } from "./lookup/lookup.routes";
 import type { Route } from "./router";
+import { sessionRoutes } from "./sessions/sessions.routes";
+import { webhookRoutes } from "./sessions/webhooks.routes";
 
 export const routes: readonly Route[] = [
   ...lookupRoutes,
   ...clientRoutes,
   ...conversationRoutes,
+  ...sessionRoutes,
+  ...webhookRoutes,
   ...healthRoutes,
   ...docsRoutes,
   ...consoleRoutes,

@@ -1,12 +1,14 @@
 /**
  * What lives once per Worker instance (isolate): the configuration, the clock, the cache policy,
- * the lookup's cache and the token cache; and the middleware that hands them to each request.
- * Made on the first request that needs them, so tests can make their own with a clock they step.
+ * the lookup's cache, the session statuses' cache and the token cache; and the middleware that
+ * hands them to each request. Made on the first request that needs them, so tests can make their
+ * own with a clock they step.
  */
 import { createMiddleware } from "hono/factory";
 import { TokenCache } from "./auth/token-cache";
 import { LookupCache } from "./cache/lookups/lookup-cache";
 import { cachePolicy } from "./cache/policy";
+import { SessionCache } from "./cache/sessions/session-cache";
 import { readConfig } from "./env";
 import { type Clock, systemClock } from "./lib/clock";
 import type { AppEnv, Services } from "./request-context";
@@ -35,6 +37,13 @@ export function createServices(env: Env, options: ServiceOptions = {}): Services
       db: env.DB,
       kv: env.CACHE,
       policy: policy.lookups,
+      clock,
+      maxLoadMs: config.lookupTimeoutMs,
+    }),
+    sessions: new SessionCache({
+      db: env.DB,
+      kv: env.CACHE,
+      policy: policy.sessions,
       clock,
       maxLoadMs: config.lookupTimeoutMs,
     }),

@@ -77,7 +77,7 @@ describe("GET /openapi.json", () => {
     ]);
   });
 
-  it("documents chatId as required, alt and the two request headers as optional, each with an example", async () => {
+  it("documents chatId as required, alt, include and the two request headers as optional, each with an example", async () => {
     const view = (await openApiDocument()).paths["/api/clients/view"]?.get as unknown as {
       parameters: { name: string; in: string; required: boolean; schema: object }[];
     };
@@ -93,6 +93,12 @@ describe("GET /openapi.json", () => {
         in: "query",
         required: false,
         schema: { type: "string", maxLength: 128, example: "987654321098765@lid" },
+      }),
+      expect.objectContaining({
+        name: "include",
+        in: "query",
+        required: false,
+        schema: { type: "string", example: "session" },
       }),
       expect.objectContaining({ name: "Cache-Control", in: "header", required: false }),
       expect.objectContaining({ name: "x-d1-bookmark", in: "header", required: false }),

@@ -13,6 +13,10 @@ export const CLIENT_COUNT = 1_000;
 const KNOWN_CHAT_BASE = 491_500_000_000;
 const UNKNOWN_CHAT_BASE = 492_500_000_000;
 const LID_BASE = 187_300_000_000_000;
+const UNKNOWN_LID_BASE = 188_300_000_000_000;
+// The timing probe's hidden chats (bench/lib/probe.ts): written by the bench itself, in a range
+// that neither the known nor the unknown chats reach.
+const PROBE_CHAT_BASE = 493_500_000_000;
 
 /** The chat id of conversation `index` (0 ≤ index < CHAT_COUNT). */
 export function chatId(index: number): string {
@@ -27,6 +31,16 @@ export function lidOf(index: number): string {
 /** A chat id that no conversation has; each `n` gives another one. */
 export function unknownChatId(n: number): string {
   return `${UNKNOWN_CHAT_BASE + n}@c.us`;
+}
+
+/** A LID that no conversation has; each `n` gives another one. */
+export function unknownLid(n: number): string {
+  return `${UNKNOWN_LID_BASE + n}@lid`;
+}
+
+/** The chat id of the timing probe's hidden chat `n`, which the probe itself creates. */
+export function probeChatId(n: number): string {
+  return `${PROBE_CHAT_BASE + n}@c.us`;
 }
 
 /** Which client conversation `index` belongs to: spread over all clients, not in runs. */
@@ -48,16 +62,32 @@ export function expectedRecord(index: number): { id: string; session_id: string 
   return { id: clientId(client), session_id: sessionId(client) };
 }
 
-/** The lookup path of a chat id, with the other id of the same person as `alt` when given. */
-export function lookupPath(chat: string, alt?: string): string {
-  const path = `/api/clients/view?chatId=${encodeURIComponent(chat)}`;
-  return alt === undefined ? path : `${path}&alt=${encodeURIComponent(alt)}`;
+/** When every session of the data set reported `WORKING` (epoch ms). */
+export const SESSIONS_WORKING_SINCE = Date.parse("2026-01-01T00:00:00Z");
+
+/** What a lookup of conversation `index` with `include=session` must answer. */
+export function expectedRecordWithSession(index: number) {
+  return {
+    ...expectedRecord(index),
+    session: { status: "WORKING", since: new Date(SESSIONS_WORKING_SINCE).toISOString() },
+  };
 }
 
 /**
- * The SQL that loads every client, conversation and LID alias, as multi-row INSERTs of
- * `rowsPerInsert` rows (each statement stays well under D1's 100 KB statement limit). A trigger
- * registers each conversation's own chat id in `chat_ids`; the LIDs go there beside them.
+ * The lookup path of a chat id, with the other id of the same person as `alt` when given, and
+ * `include=session` when the session's status is asked for.
+ */
+export function lookupPath(chat: string, alt?: string, includeSession = false): string {
+  const path = `/api/clients/view?chatId=${encodeURIComponent(chat)}`;
+  const withAlt = alt === undefined ? path : `${path}&alt=${encodeURIComponent(alt)}`;
+  return includeSession ? `${withAlt}&include=session` : withAlt;
+}
+
+/**
+ * The SQL that loads every client, conversation and LID alias, and a `WORKING` status for every
+ * session, as multi-row INSERTs of `rowsPerInsert` rows (each statement stays well under D1's
+ * 100 KB statement limit). A trigger registers each conversation's own chat id in `chat_ids`; the
+ * LIDs go there beside them.
  */
 export function seedSql(rowsPerInsert = 1_000): string {
   const statements: string[] = [];
@@ -71,6 +101,11 @@ export function seedSql(rowsPerInsert = 1_000): string {
     clients.push(`('${clientId(client)}','${sessionId(client)}','Bench client ${client}')`);
   }
   insert("INSERT INTO clients (id, session_id, name) VALUES", clients);
+  const statuses: string[] = [];
+  for (let client = 0; client < CLIENT_COUNT; client++) {
+    statuses.push(`('${sessionId(client)}','WORKING',${SESSIONS_WORKING_SINCE},${SESSIONS_WORKING_SINCE})`);
+  }
+  insert("INSERT INTO sessions (id, status, since, reported_at) VALUES", statuses);
   const conversations: string[] = [];
   for (let index = 0; index < CHAT_COUNT; index++) {
     conversations.push(`('bench-conv-${index}','${chatId(index)}','${clientId(clientOf(index))}')`);

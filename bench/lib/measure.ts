@@ -4,13 +4,21 @@
  * check, before any of it, that the server answers what the bench expects.
  */
 import { isDeepStrictEqual } from "node:util";
-import { chatId, expectedRecord, lidOf, lookupPath, unknownChatId } from "./data.ts";
+import {
+  chatId,
+  expectedRecord,
+  expectedRecordWithSession,
+  lidOf,
+  lookupPath,
+  unknownChatId,
+} from "./data.ts";
 import {
   type Counters,
   type Load,
   type LoadResult,
   readCounters,
   resetCounters,
+  runAmount,
   runFor,
   sleep,
 } from "./load.ts";
@@ -68,6 +76,12 @@ export async function sanityCheck(url: string, token: string): Promise<void> {
     success: true,
     record: expectedRecord(1),
   });
+  expectAnswer(
+    "a known chat with its session's status",
+    await fetchJson(`${url}${lookupPath(chatId(4), undefined, true)}`, auth),
+    200,
+    { success: true, record: expectedRecordWithSession(4) },
+  );
   const missing = await fetchJson(`${url}${lookupPath(unknownChatId(999_999))}`, auth);
   expectAnswer("an unknown chat", missing, 404);
   const batch = await fetchJson(`${url}/api/clients/view/batch`, auth, {
@@ -87,9 +101,9 @@ export async function sanityCheck(url: string, token: string): Promise<void> {
   });
   await sleep(200);
   const counters = await readCounters(url);
-  if (counters.lookups !== 6 || counters.batches !== 1 || counters.d1.statements === 0) {
+  if (counters.lookups !== 7 || counters.batches !== 1 || counters.d1.statements === 0) {
     throw new Error(
-      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 3 new lookups and a batch of 3: does the app still read env.DB?`,
+      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 4 new lookups and a batch of 3: does the app still read env.DB?`,
     );
   }
 }
@@ -105,7 +119,10 @@ export interface Measured {
   to: number;
 }
 
-/** Warm-up, counters reset, measured run, counters read once the last answers are in. */
+/**
+ * Warm-up, counters reset, measured run, counters read once the last answers are in. A scenario
+ * of a fixed number of requests sends them all measured, without warm-up.
+ */
 export async function measure(
   server: DevServer,
   scenario: Scenario,
@@ -121,13 +138,17 @@ export async function measure(
     nextBody: scenario.nextBody,
     rate: settings.rate,
   };
-  if (settings.warmupSeconds > 0) await runFor(load, settings.warmupSeconds);
+  if (scenario.requests === undefined && settings.warmupSeconds > 0)
+    await runFor(load, settings.warmupSeconds);
   // Requests cut off by the end of the warm-up finish in the meantime.
   await sleep(300);
   await resetCounters(url);
   const cpuBefore = serverCpuMs(server);
   const from = scenario.sequence?.position ?? 0;
-  const result = await runFor(load, settings.durationSeconds);
+  const result =
+    scenario.requests === undefined
+      ? await runFor(load, settings.durationSeconds)
+      : await runAmount(load, scenario.requests);
   const to = scenario.sequence?.position ?? 0;
   // Cache writes run after the answer (waitUntil): let them land before reading.
   await sleep(300);

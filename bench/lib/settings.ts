@@ -23,8 +23,11 @@ export const USAGE = `Usage: npm run bench [-- options]
   --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
   --connections N       concurrent connections (default 32; 16 with --simulate-latency or --soak)
   --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
-                        alias,batch (zipf: the Zipf runs, cold, warm, warm with KV off and with
-                        caches off; alias: the runs by LID; batch: the KV set in batches of 100)
+                        alias,batch,abuse,probe,session (zipf: the Zipf runs, cold, warm, warm
+                        with KV off and with caches off; alias: the runs by LID; batch: the KV set
+                        in batches of 100; abuse: 1,000 no-cache batches of unknown ids; probe:
+                        the timing probe of a session-limited token; session: hot lookups with
+                        include=session)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
@@ -33,11 +36,11 @@ export const USAGE = `Usage: npm run bench [-- options]
   --soak                soak mode: a mix of hot, Zipf, unknown-chat lookups and writes for
                         --soak-minutes, with the server's memory and latency every 10 s
   --soak-minutes N      soak mode: how long (default 10)
-  --no-rate-limiter     hand the app no RATE_LIMITER binding, to see what the limiter costs
+  --no-rate-limiter     hand the app none of its rate limiting bindings, to see what they cost
   --keep-data           keep the temporary directory (database, built Worker, server log)
 `;
 
-const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch"];
+const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch", "abuse", "probe", "session"];
 
 /** What one run does, from its command line. */
 export interface Settings {

@@ -2,8 +2,10 @@
  * The standard run's report: the notes that explain its numbers (the hot run's refresh reads,
  * token checks, unattributed calls, the Zipf floors), and the text of bench/results/latest.md.
  */
+import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import type { AppSettings } from "./app-config.ts";
 import { costTable, kvCostNote, PRICES } from "./cost.ts";
+import { type ProbeResult, probeLines } from "./probe.ts";
 import {
   environmentLines,
   logSection,
@@ -16,7 +18,7 @@ import {
 } from "./report.ts";
 import { HOT_CHATS } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
-import { windowUse, type ZipfReport } from "./warm-zipf.ts";
+import { timesInWords, warmMeaning, windowUse, type ZipfReport } from "./warm-zipf.ts";
 
 /** Storage calls the Worker could not tie to a lookup: there should be none. */
 export function outsideNote(result: ScenarioResult): string | null {
@@ -68,6 +70,7 @@ interface StandardReport {
   logLines: readonly string[];
   zipf: ZipfReport;
   app: AppSettings;
+  probe: ProbeResult | null;
 }
 
 /** The "Cold and warm Zipf" section: what warm means, and what no cache can avoid in each. */
@@ -79,13 +82,13 @@ function zipfLines(zipf: ZipfReport, app: AppSettings): string[] {
   if (warm !== null) {
     const wrapped = windowUse(warm.sent, warm.window.chats.length);
     lines.push(
-      `**Warm** means: every chat the measured window asks for was looked up once, within the KV TTL (\`CACHE_TTL_SECONDS\` = ${app.kvTtlSeconds} s), before the window starts, so its answer sits in KV, as in a service in steady state, where every chat asked in the last ${app.kvTtlSeconds} s is cached; memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up. The bench does this by looking up, with the memory tier off, the distinct chats of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence (${warm.window.distinct.toLocaleString("en")} chats: ${warm.window.toWarm.length.toLocaleString("en")} looked up for this in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} already in KV from earlier runs), then replaying exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
+      `${warmMeaning(app.kvTtlSeconds)} The bench looks up, memory tier off, each distinct chat of the next ${warm.window.chats.length.toLocaleString("en")} requests of the sequence ${timesInWords(DEFAULT_CACHE_POLICY.lookups.kv.admission.missesBeforeWrite)} (${warm.window.distinct.toLocaleString("en")} chats in ${warm.prewarmSeconds.toFixed(1)} s, ${warm.alreadyCached.toLocaleString("en")} of them answered from KV already, put there by earlier runs), then replays exactly those requests${wrapped}. In that window ${warm.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat not in KV, and ${warm.notRecentPerK.toFixed(1)} per 1,000 for a chat not asked in the ${warm.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), which the memory tier cannot hold, so must at least read KV. The Zipf targets are judged on this row.`,
       "",
     );
   }
   if (cold !== null) {
     lines.push(
-      `**Cold** is the same sequence from its start, with only the hot and KV sets in KV: what a location sees in its first seconds. What no cache can avoid there, from the replayed sequence itself: ${cold.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat never asked before in this run (nor pre-warmed), so must reach D1; ${cold.notRecentPerK.toFixed(1)} per 1,000 ask for a chat not asked in the ${cold.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), so must at least reach KV.`,
+      `**Cold** is the same sequence from its start, with only the hot and KV sets in KV: what a location sees in its first seconds. What no cache can avoid there, from the replayed sequence itself: ${cold.firstSeenPerK.toFixed(1)} lookups per 1,000 ask for a chat never asked before in this run (nor pre-warmed), so must reach D1 (a floor: a chat's next miss, once memory has let it go, reads D1 again, since only that miss puts it in KV); ${cold.notRecentPerK.toFixed(1)} per 1,000 ask for a chat not asked in the ${cold.memoryWindow.toLocaleString("en")} requests before (one \`MEMORY_CACHE_TTL_MS\` at the measured rate), so must at least reach KV.`,
       "",
     );
   }
@@ -108,7 +111,7 @@ function costLines(results: readonly ScenarioResult[]): string[] {
 
 /** The text of bench/results/latest.md. */
 export function standardMarkdown(report: StandardReport): string {
-  const { results, targets, settings, baselineRates, logLines, zipf, app } = report;
+  const { results, targets, settings, baselineRates, logLines, zipf, app, probe } = report;
   const baselineRps = baselineRates.reduce((sum, rate) => sum + rate, 0) / baselineRates.length;
   const hot = results.find((result) => result.name === "hot");
   const outside = results.map((result) => outsideNote(result)).filter((note) => note !== null);
@@ -131,7 +134,7 @@ export function standardMarkdown(report: StandardReport): string {
     "",
     ...targetLines(targets),
     "",
-    'The Zipf targets are judged on `zipf (warm)`; the `hot` storage target on the lookups that memory answered (each lookup is attributed to the tier its `Server-Timing` names, with the storage calls made on its behalf: see "By answering tier").',
+    'The Zipf targets are judged on `zipf (warm)`, besides the bill of `zipf (cold)`; the `hot` storage target on the lookups that memory answered (each lookup is attributed to the tier its `Server-Timing` names, with the storage calls made on its behalf: see "By answering tier").',
     "",
     ...(hot === undefined ? [] : [hotRefreshNote(hot, settings, app), ""]),
     "Token checks (one D1 query per token and Worker instance every 30 s) are left out of the D1 targets and noted where one happened.",
@@ -139,6 +142,7 @@ export function standardMarkdown(report: StandardReport): string {
     ...outside.map((note) => `\nWarning: ${note}.`),
     "",
     ...zipfLines(zipf, app),
+    ...probeLines(probe),
     ...costLines(results),
     "## By answering tier",
     "",

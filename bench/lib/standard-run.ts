@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: the scenarios of bench/lib/standard-scenarios.ts, each measured between two
- * short baseline runs, then the summary on the console and bench/results/latest.md and
- * latest.svg.
+ * short baseline runs, and the timing probe (bench/lib/probe.ts), then the summary on the
+ * console and bench/results/latest.md and latest.svg.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AppSettings } from "./app-config.ts";
 import { kvCostNote } from "./cost.ts";
+import type { BenchTokens } from "./database.ts";
 import { combined, type Measured, measure, progress, scenarioResult } from "./measure.ts";
+import { type ProbeResult, probeLine, runProbe } from "./probe.ts";
 import { markdownTable, RESULTS_DIR, svgChart, targetLines } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
 import { type DevServer, serverLogSummary } from "./server.ts";
@@ -17,8 +19,14 @@ import { standardPlan } from "./standard-scenarios.ts";
 import { evaluateTargets } from "./targets.ts";
 
 /** Runs every selected scenario between baselines, prints the summary and writes the results. */
-export async function standardRun(server: DevServer, settings: Settings, token: string, app: AppSettings) {
+export async function standardRun(
+  server: DevServer,
+  settings: Settings,
+  tokens: BenchTokens,
+  app: AppSettings,
+) {
   const { url } = server;
+  const token = tokens.read;
   const baselineRates: number[] = [];
   const plan = standardPlan(url, token, settings, app, baselineRates);
   const { baseline, scenarios } = plan;
@@ -53,6 +61,12 @@ export async function standardRun(server: DevServer, settings: Settings, token: 
     measured.push({ scenario, result, baselineRps: (before + after) / 2 });
     before = after;
   }
+  // The timing probe last, alone on the server: it measures milliseconds.
+  let probe: ProbeResult | null = null;
+  if (settings.scenarios === null || settings.scenarios.has("probe")) {
+    probe = await runProbe(url, tokens);
+    console.log(probeLine(probe));
+  }
 
   const baselineRps = baselineRates.reduce((sum, rate) => sum + rate, 0) / baselineRates.length;
   const allBaselines = combined(baselines);
@@ -70,7 +84,7 @@ export async function standardRun(server: DevServer, settings: Settings, token: 
 
   const zipf = plan.zipfReport((name) => measured.find(({ scenario }) => scenario.name === name)?.result);
 
-  const targets = evaluateTargets(new Map(results.map((result) => [result.name, result])), zipf);
+  const targets = evaluateTargets(new Map(results.map((result) => [result.name, result])), zipf, probe);
   const logLines = serverLogSummary(server.options.logPath);
 
   const table = markdownTable(results);
@@ -99,7 +113,7 @@ export async function standardRun(server: DevServer, settings: Settings, token: 
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(
     join(RESULTS_DIR, "latest.md"),
-    standardMarkdown({ results, targets, settings, baselineRates, logLines, zipf, app }),
+    standardMarkdown({ results, targets, settings, baselineRates, logLines, zipf, app, probe }),
   );
   writeFileSync(
     join(RESULTS_DIR, "latest.svg"),

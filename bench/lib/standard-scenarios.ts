@@ -1,15 +1,18 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
- * phone-number id and by LID, the KV set in batches, unknown chats, and the Zipf mix cold, warm,
- * and warm with the KV tier or both caches off; with the KV pre-warm they need, and the Zipf
- * floors of the report.
+ * phone-number id and by LID, the memory tier with the session's status, the KV set in batches,
+ * unknown chats, the Zipf mix cold, warm, and warm with the KV tier or both caches off, and
+ * no-cache batches of unknown ids (abuse.ts); with the KV pre-warm they need, and the Zipf floors
+ * of the report.
  */
+import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
+import { abuseScenario } from "./abuse.ts";
 import type { AppSettings } from "./app-config.ts";
 import {
   CHAT_COUNT,
   type ChatSequence,
   chatId,
-  chatsAsked,
+  clientOf,
   cycleOf,
   lookupPath,
   unknownChatId,
@@ -29,7 +32,7 @@ import {
   ZIPF_EXPONENT,
 } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
-import { prepareWarmWindow, type WarmInfo, type ZipfReport, zipfFloors } from "./warm-zipf.ts";
+import { prepareWarmWindow, timesInWords, type WarmInfo, type ZipfReport, zipfFloors } from "./warm-zipf.ts";
 
 /** What the standard run measures, and what it needs before and after. */
 export interface StandardPlan {
@@ -58,8 +61,10 @@ export function standardPlan(
   const mixes: Mixes = buildMixes();
   const wanted = (group: string) => settings.scenarios === null || settings.scenarios.has(group);
   let unknownSerial = 0;
-  // The hot and KV sets go into KV (not memory) before the scenarios: one lookup each.
+  // The hot and KV sets go into KV (not memory) before the scenarios, as the admission rule puts
+  // chats that recur there (prewarmKv).
   const phoneSet = [...mixes.hot, ...mixes.kv];
+  const hotSessions = new Set([...mixes.hot].map(clientOf)).size;
   const zipfMix = `Zipf(s=${ZIPF_EXPONENT}) over all ${CHAT_COUNT.toLocaleString("en")} chats, a seeded sequence replayed in order (the top 100 chats take ${(mixes.zipfTop100Share * 100).toFixed(0)}% of requests)`;
   const zipfCold = cycleOf(mixes.zipf);
   // Batches in flight at once cover connections × BATCH_SIZE chats of the KV set's cycle; the
@@ -67,7 +72,8 @@ export function standardPlan(
   const batchConnections = Math.max(1, Math.min(settings.connections, Math.floor(KV_CHATS / BATCH_SIZE) - 1));
 
   // The warm run: the sequence continued after the cold run, over a window whose chats are all
-  // put in KV first. Prepared only once the cold run has shown where the sequence stands.
+  // put in KV first, as chats that recur. Prepared only once the cold run has shown where the
+  // sequence stands.
   let warm: Omit<WarmInfo, "sent"> | undefined;
   let warmCached = new Set<number>();
   // Each run over the window replays it from its start.
@@ -98,13 +104,13 @@ export function standardPlan(
     nextPath: () => "",
     prepare: async () => {
       const start = zipfCold.position;
-      const cached = new Set([...phoneSet, ...chatsAsked(mixes.zipf, 0, start)]);
       // The ceiling seen so far: no lookup mix is answered faster than `/health`.
       const ceiling = Math.max(...baselineRates);
       const expected = ceiling * (settings.warmupSeconds + settings.durationSeconds);
-      warm = await prepareWarmWindow(url, token, settings, mixes.zipf, start, expected, cached);
-      warmCached = new Set([...cached, ...warm.window.toWarm]);
-      warmScenario.what = `The same mix, continued after the cold run: a window of ${warm.window.chats.length.toLocaleString("en")} requests (from position ${warm.window.start.toLocaleString("en")} of the sequence) whose ${warm.window.distinct.toLocaleString("en")} distinct chats were all looked up once just before, memory tier off (${warm.window.toWarm.length.toLocaleString("en")} of them for this, in ${warm.prewarmSeconds.toFixed(1)} s; ${warm.alreadyCached.toLocaleString("en")} were in KV already from earlier runs), so every one sits in KV, as in a service in steady state, where every chat asked within the KV TTL (${app.kvTtlSeconds} s) is cached. Memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up.`;
+      warm = await prepareWarmWindow(url, token, settings, mixes.zipf, start, expected);
+      warmCached = new Set(warm.window.toWarm);
+      const { missesBeforeWrite, windowMs } = DEFAULT_CACHE_POLICY.lookups.kv.admission;
+      warmScenario.what = `The same mix, continued after the cold run: a window of ${warm.window.chats.length.toLocaleString("en")} requests (from position ${warm.window.start.toLocaleString("en")} of the sequence) whose ${warm.window.distinct.toLocaleString("en")} distinct chats were each looked up ${timesInWords(missesBeforeWrite)} within the KV admission window (${windowMs / 1000} s), memory tier off, just before (in ${warm.prewarmSeconds.toFixed(1)} s; ${warm.alreadyCached.toLocaleString("en")} answered from KV already, put there by earlier runs), so every one sits in KV as the admission rule puts a chat that recurs at a location: the steady state for chats that recur, every one asked again within the KV TTL (${app.kvTtlSeconds} s). Memory is not pre-filled (the pre-warm bypasses it) and fills during the warm-up.`;
     },
   });
 
@@ -124,6 +130,15 @@ export function standardPlan(
       expectedStatus: 200,
       headers: {},
       ...lookupsOf(cycleOf(mixes.hot), "lid+alt"),
+      prepare: () => sleep(app.memoryTtlMs),
+    },
+    {
+      name: "hot (include=session)",
+      group: "session",
+      what: `The same ${HOT_CHATS} chats with \`include=session\`: each answer carries its session's status (${hotSessions} sessions, all \`WORKING\`), from the session statuses' own memory tier; chats and statuses in KV beforehand; started one \`MEMORY_CACHE_TTL_MS\` after the scenario before it, so that neither is in memory, as for \`hot\`.`,
+      expectedStatus: 200,
+      headers: {},
+      ...lookupsOf(cycleOf(mixes.hot), "phone", true),
       prepare: () => sleep(app.memoryTtlMs),
     },
     {
@@ -154,7 +169,7 @@ export function standardPlan(
     {
       name: "d1",
       group: "d1",
-      what: `The same ${KV_CHATS.toLocaleString("en")} chats with \`Cache-Control: no-cache\`: every lookup must read D1.`,
+      what: `The same ${KV_CHATS.toLocaleString("en")} chats with \`Cache-Control: no-cache\`: every lookup must read D1, and refreshes memory only (no KV call).`,
       expectedStatus: 200,
       headers: { "Cache-Control": "no-cache" },
       ...lookupsOf(cycleOf(mixes.kv)),
@@ -200,6 +215,8 @@ export function standardPlan(
       headers: { ...memoryOff, "x-bench-kv": "off" },
       nextPath: () => "",
     }),
+    // Last, so that its 200,000 unknown ids in memory weigh on no other row.
+    abuseScenario(),
   ];
 
   return {
@@ -213,12 +230,16 @@ export function standardPlan(
     },
     scenarios: all.filter((scenario) => wanted(scenario.group ?? scenario.name)),
     prewarm: async () => {
-      if (["hot", "kv", "d1", "zipf", "alias", "batch"].some(wanted)) {
+      if (["hot", "kv", "d1", "zipf", "alias", "batch", "session"].some(wanted)) {
         await prewarmKv(url, token, phoneSet, settings);
       }
       if (wanted("alias")) {
         await prewarmKv(url, token, [...mixes.hot], settings, "pre-warmed hot LIDs", "lid+alt");
         await prewarmKv(url, token, [...mixes.kv], settings, "pre-warmed KV LIDs", "lid");
+      }
+      if (wanted("session")) {
+        // A status read from D1 earns its KV write at its session's second miss, as a chat does.
+        await prewarmKv(url, token, [...mixes.hot], settings, "pre-warmed hot sessions", "phone", true);
       }
     },
     zipfReport: (runOf) => {

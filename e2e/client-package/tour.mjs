@@ -5,10 +5,12 @@ import { createClient, ERROR_MESSAGES, MAX_BATCH_LOOKUPS } from "chat-session-lo
 /**
  * Runs every method once on fresh ids and answers what each returned.
  *
- * @param {{ baseUrl: string, token: string, run: string }} options - `run`: digits no other run uses.
+ * @param {{ baseUrl: string, token: string, sessionsToken: string, run: string }} options - `run`:
+ *   digits no other run uses; `sessionsToken`: a gateway's token (`sessions:write`).
  */
-export async function tour({ baseUrl, token, run }) {
+export async function tour({ baseUrl, token, sessionsToken, run }) {
   const lookup = createClient({ baseUrl, token });
+  const gateway = createClient({ baseUrl, token: sessionsToken });
   const health = await lookup.getHealth();
   const clientId = `package-${run}`;
   const chatId = `49${run}@c.us`;
@@ -25,6 +27,33 @@ export async function tour({ baseUrl, token, run }) {
     { chatId: "hello" },
   ]);
   const getConversation = await lookup.getConversation(lid);
+
+  const sessionId = `session-${run}`;
+  const putSessionStatus = await gateway.putSessionStatus(sessionId, {
+    status: "SCAN_QR_CODE",
+    at: "2025-12-05T10:00:00Z",
+  });
+  const postWahaWebhook = await gateway.postWahaWebhook({
+    timestamp: Date.parse("2025-12-05T10:00:30Z"),
+    session: sessionId,
+    event: "session.status",
+    payload: { status: "WORKING" },
+  });
+  const postEvolutionWebhook = await gateway.postEvolutionWebhook({
+    event: "messages.upsert",
+    instance: sessionId,
+    data: {},
+  });
+  const postEvolutionWebhookByEvent = await gateway.postEvolutionWebhookByEvent("connection-update", {
+    event: "connection.update",
+    instance: `evolution-${run}`,
+    data: { state: "close", statusReason: 401 },
+  });
+  const withSession = await lookup.getClientSession(chatId, { includeSession: true });
+  const listed = await lookup.listSessions();
+  const listSessions = listed.ok
+    ? listed.sessions.filter((session) => session.sessionId === sessionId)
+    : listed;
   const removeAlias = await lookup.removeAlias(chatId, lid);
   const deleteConversation = await lookup.deleteConversation(chatId);
   const deleteClient = await lookup.deleteClient(clientId);
@@ -41,6 +70,12 @@ export async function tour({ baseUrl, token, run }) {
     byAlt,
     batch,
     getConversation,
+    putSessionStatus,
+    postWahaWebhook,
+    postEvolutionWebhook,
+    postEvolutionWebhookByEvent,
+    withSession,
+    listSessions,
     removeAlias,
     deleteConversation,
     deleteClient,

@@ -1,7 +1,8 @@
 /**
  * Builds the OpenAPI 3.1 document from the routes' own definitions and zod schemas, adding what
  * each definition implies: its security and the errors of a token-checked route from its scope,
- * its 405 and `Allow` from the routes that share its path, its 413 from its body limit. The
+ * its 405 and `Allow` from the routes that share its path, its 413 from its body limit (none for a
+ * body its handler reads itself). The
  * Worker never imports this module: `npm run openapi` writes its output to public/openapi.json,
  * which the Worker serves, and test/openapi.test.ts fails when that file is out of date.
  */
@@ -73,11 +74,12 @@ function operationOf(spec: RouteSpec, allow: string): RouteConfig {
     ...(Object.keys(request).length > 0 && { request }),
     responses: {
       ...spec.responses,
-      ...(body !== undefined && {
-        413: errorResponse(`The body is larger than ${body.maxBytes / 1024} KiB.`, [
-          ErrorMessage.payloadTooLarge,
-        ]),
-      }),
+      ...(body !== undefined &&
+        body.raw !== true && {
+          413: errorResponse(`The body is larger than ${body.maxBytes / 1024} KiB.`, [
+            ErrorMessage.payloadTooLarge,
+          ]),
+        }),
       ...(spec.scope !== null && tokenCheckedErrors({ ...spec, scope: spec.scope })),
       405: errorResponse("Another method on this path.", [ErrorMessage.methodNotAllowed], {
         Allow: header(`\`${allow}\``),

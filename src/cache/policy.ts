@@ -48,8 +48,34 @@ export interface TokenCachePolicy {
   maxBytes: number;
 }
 
+/**
+ * The caches of session statuses (`include=session`): memory and KV, kept true by the status
+ * writes the way the lookup's are by theirs. Every answer is kept, `UNKNOWN` included: session ids
+ * come from stored clients and status reports, never from what a caller makes up.
+ */
+export interface SessionCachePolicy {
+  /** This instance's memory: as long as the lookup's, the same promise to other instances. */
+  memory: { ttlMs: number; maxEntries: number; maxBytes: number };
+  kv: {
+    ttlSeconds: number;
+    /** A KV read slower than this is a miss: the answer comes from D1. */
+    readBudgetMs: number;
+    /** KV reads at most this many keys at once. */
+    keysPerRead: number;
+    /** KV writes in flight at once. */
+    writeConcurrency: number;
+    /** As the lookup's: a session's state earns its KV write at its second miss here in the window. */
+    admission: { missesBeforeWrite: number; windowMs: number; maxEntries: number; maxBytes: number };
+  };
+  /** How long this instance remembers a status write: longer than any load lasts. */
+  writeLog: { rememberMs: number; maxEntries: number; maxBytes: number };
+  /** How long after a write the session is read again from the primary and the tiers set to that. */
+  settleDelayMs: number;
+}
+
 export interface CachePolicy {
   lookups: LookupCachePolicy;
+  sessions: SessionCachePolicy;
   tokens: TokenCachePolicy;
 }
 
@@ -81,12 +107,24 @@ export const DEFAULT_CACHE_POLICY: CachePolicy = {
     writeLog: { rememberMs: 120_000, maxEntries: 100_000, maxBytes: 32 * MiB },
     settleDelayMs: 1500,
   },
+  sessions: {
+    memory: { ttlMs: 5000, maxEntries: 10_000, maxBytes: 2 * MiB },
+    kv: {
+      ttlSeconds: 300,
+      readBudgetMs: 250,
+      keysPerRead: 100,
+      writeConcurrency: 20,
+      admission: { missesBeforeWrite: 2, windowMs: 300_000, maxEntries: 10_000, maxBytes: 2 * MiB },
+    },
+    writeLog: { rememberMs: 120_000, maxEntries: 10_000, maxBytes: 2 * MiB },
+    settleDelayMs: 1500,
+  },
   tokens: { ttlMs: 30_000, maxEntries: 10_000, maxBytes: 4 * MiB },
 };
 
 /** The policy with a deployment's settings applied. */
 export function cachePolicy(overrides: CachePolicyOverrides = {}): CachePolicy {
-  const { lookups, tokens } = DEFAULT_CACHE_POLICY;
+  const { lookups, sessions, tokens } = DEFAULT_CACHE_POLICY;
   const memoryTtlMs = overrides.memoryTtlMs ?? lookups.memory.ttlMs;
   return {
     lookups: {
@@ -99,6 +137,18 @@ export function cachePolicy(overrides: CachePolicyOverrides = {}): CachePolicy {
         readBudgetMs: overrides.kvReadBudgetMs ?? lookups.kv.readBudgetMs,
       },
       settleDelayMs: overrides.settleDelayMs ?? lookups.settleDelayMs,
+    },
+    // The same settings as the lookup's: a status change reaches other instances and locations
+    // within the same windows as a write.
+    sessions: {
+      ...sessions,
+      memory: { ...sessions.memory, ttlMs: memoryTtlMs },
+      kv: {
+        ...sessions.kv,
+        ttlSeconds: overrides.kvTtlSeconds ?? sessions.kv.ttlSeconds,
+        readBudgetMs: overrides.kvReadBudgetMs ?? sessions.kv.readBudgetMs,
+      },
+      settleDelayMs: overrides.settleDelayMs ?? sessions.settleDelayMs,
     },
     tokens,
   };

@@ -2,7 +2,7 @@
  * The database schema, the single source of the SQL in `migrations/` (`npm run db:generate`).
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`);
@@ -60,6 +60,39 @@ export const chatIds = sqliteTable(
 export const chatChanges = sqliteTable("chat_changes", {
   chatId: text("chat_id").notNull(),
 });
+
+/**
+ * What a WhatsApp session reports of itself (WAHA's statuses; Evolution API's states mapped to
+ * them): able to send (`WORKING`), starting, waiting for a QR code scan, failed (logged out,
+ * banned: it will not come back by itself), stopped. A session never reported has no row, and
+ * the API calls it `UNKNOWN`.
+ */
+export const SESSION_STATUSES = ["WORKING", "STARTING", "SCAN_QR_CODE", "FAILED", "STOPPED"] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/**
+ * The last status each WhatsApp session reported. One row per session, written only by
+ * `recordSessionStatus` (src/sessions/sessions.repository.ts), so that a trigger sees every change.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    // As `clients.session_id`: a client's session is a row here once it has reported.
+    id: text("id").primaryKey(),
+    status: text("status", { enum: SESSION_STATUSES }).notNull(),
+    // When the session entered `status`: a report of the status it already has keeps it.
+    since: integer("since", { mode: "timestamp_ms" }).notNull(),
+    // The time of the newest report applied: an older one changes nothing.
+    reportedAt: integer("reported_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+  },
+  (table) => [
+    check(
+      "sessions_status_check",
+      sql.raw(`${table.status.name} IN (${SESSION_STATUSES.map((status) => `'${status}'`).join(", ")})`),
+    ),
+  ],
+);
 
 /**
  * The scopes a token may carry: lookups; every write and managing read; adding a person's ids

@@ -38,12 +38,13 @@ const NO_CACHE_LIMIT = {
   description: "lookups with `Cache-Control: no-cache`",
 } as const;
 
-/** How a lookup may be answered, from the request's headers and token. */
-function readOptions(c: Context<AppEnv>) {
+/** How a lookup may be answered, from the request's headers and token, and what it includes. */
+function readOptions(c: Context<AppEnv>, includeSession: boolean) {
   return {
     fresh: wantsFreshAnswer(c),
     bookmark: c.req.header("x-d1-bookmark") ?? null,
     visibleSessions: c.var.token.sessions,
+    includeSession,
   };
 }
 
@@ -70,7 +71,9 @@ const getClientSessionRoute = defineRoute(
     description:
       "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
       "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
-      "`x-d1-bookmark` to read your own write from any replica.",
+      "`x-d1-bookmark` to read your own write from any replica. With `include=session`, the record also says " +
+      "whether its session can send (`session: {status, since}`), from the same tiers: a hot lookup still " +
+      "touches no storage.",
     scope: "clients:read",
     limits: [NO_CACHE_LIMIT],
     request: { query: viewClientQuerySchema, headers: lookupHeadersSchema },
@@ -81,10 +84,10 @@ const getClientSessionRoute = defineRoute(
         EXAMPLE,
         { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
       ),
-      400: errorResponse("`chatId` is missing, given twice, or not a WhatsApp chat id.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-      ]),
+      400: errorResponse(
+        "`chatId` is missing, given twice, or not a WhatsApp chat id; `include` names another part.",
+        [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.includeInvalid],
+      ),
       404: errorResponse(
         "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
           "the conversation has no client (`Client not found`).",
@@ -93,8 +96,8 @@ const getClientSessionRoute = defineRoute(
     },
   },
   async (c) => {
-    const { chatId, alt } = c.req.valid("query");
-    const result = await lookUpClientSession(requestContext(c), { chatId, alt }, readOptions(c));
+    const { chatId, alt, include } = c.req.valid("query");
+    const result = await lookUpClientSession(requestContext(c), { chatId, alt }, readOptions(c, include));
     describeStorage(c, result);
     if ("error" in result.answer) throw new ApiError(404, result.answer.error);
     return c.json({ success: true as const, record: result.answer.record }, 200);
@@ -112,8 +115,10 @@ const getClientSessionsRoute = defineRoute(
     description:
       "Each result is exactly what the single lookup answers for its item: `{record}`, or `{error}` with its 400 or " +
       "404 message. All the items' cache misses cost at most one D1 query and one KV bulk read (two when more than " +
-      "100 ids miss memory: KV reads 100 keys at a time). A batch counts as one request against the rate limit. " +
-      "`Cache-Control: no-cache` and `x-d1-bookmark` work as for the single lookup.",
+      '100 ids miss memory: KV reads 100 keys at a time). With `"include": ["session"]`, each record also ' +
+      "carries its session's status, whose misses cost at most one more KV bulk read and D1 query. A batch " +
+      "counts as one request against the rate limit. `Cache-Control: no-cache` and `x-d1-bookmark` work as for " +
+      "the single lookup.",
     scope: "clients:read",
     limits: [{ limiter: "BATCH_RATE_LIMITER", description: "batches" }, NO_CACHE_LIMIT],
     request: {
@@ -151,8 +156,12 @@ const getClientSessionsRoute = defineRoute(
     },
   },
   async (c) => {
-    const { lookups } = c.req.valid("json");
-    const result = await lookUpClientSessions(requestContext(c), lookups, readOptions(c));
+    const { lookups, include = [] } = c.req.valid("json");
+    const result = await lookUpClientSessions(
+      requestContext(c),
+      lookups,
+      readOptions(c, include.includes("session")),
+    );
     describeStorage(c, result);
     return c.json({ success: true as const, results: result.answers }, 200);
   },

@@ -7,8 +7,39 @@ import {
   parseOtherChatId,
 } from "../domain/chat-id";
 import type { BatchItem } from "../domain/chat-lookup";
+import { clientSessionSchema } from "../domain/client";
 import { ErrorMessage } from "../errors";
 import { lazy } from "../lib/lazy";
+
+/** What a lookup may add to its record: `session`, the session's status. */
+export const LOOKUP_INCLUDES = ["session"] as const;
+
+/**
+ * The `include` query parameter: a comma-separated list of {@link LOOKUP_INCLUDES} (given twice,
+ * both lists), as whether the session's status is included.
+ */
+const includeQuerySchema = () =>
+  z
+    .union([z.string(), z.array(z.string())], { error: ErrorMessage.includeInvalid })
+    .optional()
+    .transform((raw, context) => {
+      const values = [raw ?? []].flat().flatMap((value) => value.split(","));
+      const names = values.map((value) => value.trim()).filter((value) => value !== "");
+      if (names.some((name) => !(LOOKUP_INCLUDES as readonly string[]).includes(name))) {
+        context.addIssue({ code: "custom", message: ErrorMessage.includeInvalid, input: raw });
+        return z.NEVER;
+      }
+      return names.includes("session");
+    })
+    .meta({
+      param: {
+        description:
+          "`session`: the record also carries the session's status, `session: {status, since}` (`UNKNOWN`, " +
+          "`since: null` for a session never reported). Hot lookups answer it from memory too.",
+      },
+      example: "session",
+      type: "string",
+    });
 
 /** The query of `GET /api/clients/view`. */
 export const viewClientQuerySchema = lazy(() =>
@@ -33,6 +64,7 @@ export const viewClientQuerySchema = lazy(() =>
       type: "string",
       maxLength: CHAT_ID_MAX_LENGTH,
     }),
+    include: includeQuerySchema(),
   }),
 );
 
@@ -95,7 +127,17 @@ const batchItemSchema = () =>
 /** The body of `POST /api/clients/view/batch`: 1 to 100 lookups. */
 export const batchBodySchema = lazy(() =>
   z
-    .strictObject({ lookups: z.array(batchItemSchema()).min(1).max(MAX_BATCH_ITEMS) })
+    .strictObject({
+      lookups: z.array(batchItemSchema()).min(1).max(MAX_BATCH_ITEMS),
+      include: z
+        .array(z.enum(LOOKUP_INCLUDES))
+        .optional()
+        .meta({
+          description:
+            '`["session"]`: each record also carries its session\'s status, as `include=session` does.',
+          example: ["session"],
+        }),
+    })
     .meta({ id: "BatchLookupBody" }),
 );
 
@@ -103,7 +145,7 @@ export const batchBodySchema = lazy(() =>
 export const batchResponseSchema = lazy(() => {
   const result = z
     .union([
-      z.object({ record: z.object({ id: z.string(), session_id: z.string() }) }),
+      z.object({ record: clientSessionSchema() }),
       z.object({
         error: z.enum([
           ErrorMessage.chatIdRequired,

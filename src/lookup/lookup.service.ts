@@ -3,16 +3,21 @@ import {
   type BatchItem,
   type ChatLookup,
   type ChatQuery,
+  type ClientSession,
   CONVERSATION_NOT_FOUND,
   type LookupAnswer,
 } from "../domain/chat-lookup";
+import { type SessionView, UNKNOWN_SESSION, viewOf } from "../domain/session";
 import { ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
+
+/** A lookup's answer, its record carrying its session's status when the lookup asked for it. */
+export type LookupResult = LookupAnswer | { record: ClientSession & { session: SessionView } };
 
 /** The answers of one or more lookups, and where they came from. */
 export interface LookupResults {
   /** One answer per query, in order. */
-  answers: LookupAnswer[];
+  answers: LookupResult[];
   /** The deepest cache tier the lookups needed. */
   tier: CacheTier;
   /** Milliseconds spent waiting on KV and D1. */
@@ -24,7 +29,11 @@ export interface LookupResults {
 type Options = ReadOptions & {
   /** The sessions the caller's token is limited to (`null`: all). */
   visibleSessions: readonly string[] | null;
+  /** Whether each record carries its session's status (`include=session`). */
+  includeSession: boolean;
 };
+
+const TIER_DEPTH: Record<CacheTier, number> = { memory: 0, kv: 1, d1: 2 };
 
 /**
  * The original API's lookup: the chat's conversation, then its client, then the client's
@@ -35,7 +44,7 @@ type Options = ReadOptions & {
  */
 export async function lookUpClientSession(context: RequestContext, query: ChatQuery, options: Options) {
   const { answers, ...rest } = await lookUpClientSessions(context, [{ query }], options);
-  return { answer: answers[0] as LookupAnswer, ...rest };
+  return { answer: answers[0] as LookupResult, ...rest };
 }
 
 /**
@@ -65,7 +74,41 @@ export async function lookUpClientSessions(
     );
     return firstAnswer(visible);
   });
-  return { answers, tier: read.tier, bookmark: read.bookmark, storageMs: context.clock.now() - started };
+  if (!options.includeSession) {
+    return { answers, tier: read.tier, bookmark: read.bookmark, storageMs: context.clock.now() - started };
+  }
+  const withSessions = await withSessionStatuses(context, answers, {
+    fresh: options.fresh,
+    bookmark: read.bookmark ?? options.bookmark,
+  });
+  const tier = TIER_DEPTH[withSessions.tier] > TIER_DEPTH[read.tier] ? withSessions.tier : read.tier;
+  return {
+    answers: withSessions.answers,
+    tier,
+    bookmark: withSessions.bookmark ?? read.bookmark,
+    storageMs: context.clock.now() - started,
+  };
+}
+
+/**
+ * The answers with each record's session status, read together from the session statuses'
+ * cache: only the sessions of records the caller may see, so that nothing is read, and nothing
+ * costs, for a chat it may not see.
+ */
+async function withSessionStatuses(
+  context: RequestContext,
+  answers: readonly LookupAnswer[],
+  options: { fresh: boolean; bookmark: string | null },
+) {
+  const sessionIds = answers.flatMap((answer) => ("record" in answer ? [answer.record.session_id] : []));
+  if (sessionIds.length === 0) return { answers: [...answers], tier: "memory" as const, bookmark: null };
+  const read = await context.sessions.get(context, sessionIds, options);
+  const withStatus = answers.map((answer): LookupResult => {
+    if (!("record" in answer)) return answer;
+    const state = read.states.get(answer.record.session_id) ?? UNKNOWN_SESSION;
+    return { record: { ...answer.record, session: viewOf(state) } };
+  });
+  return { answers: withStatus, tier: read.tier, bookmark: read.bookmark };
 }
 
 /**

@@ -56,7 +56,22 @@ describe("requests", () => {
     expect(await client.deleteConversation("..")).toEqual(failure(400, "Invalid chat ID"));
     expect(await client.removeAlias("123@c.us", ".")).toEqual(failure(400, "Invalid alias"));
     expect(await client.deleteClient("")).toEqual(failure(400, "Invalid client ID"));
+    expect(await client.putSessionStatus("..", { status: "WORKING" })).toEqual(
+      failure(400, "Invalid session ID"),
+    );
     expect(sent).toEqual([]);
+  });
+
+  it("answers 404 Not found for an Evolution event path that cannot be a segment, as the service would", async () => {
+    const { fetch, sent } = recordingFetch(answering("{}", 500));
+    const client = createClient({ baseUrl: BASE_URL, token: "t", fetch });
+    const event = { event: "connection.update", instance: "s", data: { state: "open" } };
+    expect(await client.postEvolutionWebhookByEvent("", event)).toEqual(failure(404, "Not found"));
+    expect(await client.postEvolutionWebhookByEvent(".", event)).toEqual(failure(404, "Not found"));
+    expect(sent).toEqual([]);
+    // What the service answers for the path such a request would reach.
+    const reached = await workerFetch(`${BASE_URL}/webhooks/evolution/`, { method: "POST" });
+    expect([reached.status, await reached.json()]).toEqual([404, { error: "Not found" }]);
   });
 
   it("sends the token, and a JSON content type only with a body", async () => {

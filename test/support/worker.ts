@@ -16,7 +16,8 @@ type Variable =
   | "LOOKUP_TIMEOUT_MS"
   | "CACHE_READ_TIMEOUT_MS"
   | "ACCESS_TEAM_DOMAIN"
-  | "ACCESS_AUD";
+  | "ACCESS_AUD"
+  | "WAHA_WEBHOOK_HMAC_KEY";
 
 export interface TestWorkerOptions {
   /** Time as the Worker sees it (default: the real clock). */

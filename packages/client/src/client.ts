@@ -2,8 +2,17 @@
  * The client: one method per operation of the service, named by its `operationId`, each
  * answering a typed result.
  */
-import type { BodyOf } from "./operations.js";
-import { readBatch, readConversation, readHealth, readSession, readSuccess } from "./records.js";
+import type { BodyOf, EvolutionEvent, ReportedStatus, WahaEvent } from "./operations.js";
+import {
+  readBatch,
+  readConversation,
+  readHealth,
+  readSession,
+  readSessionList,
+  readSessionStatus,
+  readSuccess,
+  readWebhookAnswer,
+} from "./records.js";
 import type {
   BatchLookup,
   ClientWriteResult,
@@ -11,7 +20,10 @@ import type {
   ConversationWriteResult,
   Failure,
   HealthResult,
+  SessionList,
   SessionLookup,
+  SessionStatusWriteResult,
+  WebhookResult,
   WriteResult,
 } from "./results.js";
 import { type Answer, type ClientOptions, createTransport, type Freshness, settle } from "./transport.js";
@@ -19,8 +31,17 @@ import { type Answer, type ClientOptions, createTransport, type Freshness, settl
 /** The most lookups one batch may carry. */
 export const MAX_BATCH_LOOKUPS = 100;
 
-/** A lookup's other id and freshness. */
-export interface LookupOptions extends Freshness {
+/** What a lookup answers besides the client and session, and how fresh. */
+export interface LookupReadOptions extends Freshness {
+  /**
+   * Also answer the session's status (`session: { status, since }`; `status: "WORKING"`: it can
+   * send), from the service's caches as the lookup itself (`include=session`).
+   */
+  includeSession?: boolean | undefined;
+}
+
+/** A lookup's other id, what it answers and how fresh. */
+export interface LookupOptions extends LookupReadOptions {
   /**
    * The other id of the same person, when the message carried one (a LID for a phone-number
    * chat id, or the other way round); `null` or absent sends none.
@@ -32,6 +53,13 @@ export interface LookupOptions extends Freshness {
 export interface LookupItem {
   chatId: string;
   alt?: string | null | undefined;
+}
+
+/** A session's status report: the status, and when the session entered it (default: now). */
+export interface StatusReport {
+  status: ReportedStatus;
+  /** ISO 8601 with its offset (`2026-12-05T10:00:00Z`); a time in the future counts as now. */
+  at?: string | undefined;
 }
 
 /** What `putClient` stores: the session, and private fields the lookup never returns. */
@@ -53,7 +81,7 @@ export interface LookupClient {
   /** Which client a chat belongs to and which WhatsApp session serves it (`clients:read`). */
   getClientSession(chatId: string, options?: LookupOptions): Promise<SessionLookup>;
   /** Up to {@link MAX_BATCH_LOOKUPS} lookups in one request, answered in order (`clients:read`). */
-  getClientSessions(lookups: readonly LookupItem[], options?: Freshness): Promise<BatchLookup>;
+  getClientSessions(lookups: readonly LookupItem[], options?: LookupReadOptions): Promise<BatchLookup>;
   /** Creates or updates a client and the session that serves it (`clients:write`). */
   putClient(clientId: string, fields: ClientFields): Promise<ClientWriteResult>;
   /** Deletes a client; its conversations stay, without a client (`clients:write`). */
@@ -68,6 +96,16 @@ export interface LookupClient {
   addAlias(chatId: string, alias: string): Promise<ConversationWriteResult>;
   /** Removes `alias` from the conversation of `chatId` (`clients:write`). */
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
+  /** Reports a session's status; the newest report by its time wins (`sessions:write`). */
+  putSessionStatus(sessionId: string, report: StatusReport): Promise<SessionStatusWriteResult>;
+  /** Every session with its status and number of clients (`clients:read`). */
+  listSessions(): Promise<SessionList>;
+  /** Hands the service an event as WAHA posts it (`sessions:write`): what WAHA's webhook does. */
+  postWahaWebhook(event: WahaEvent): Promise<WebhookResult>;
+  /** Hands the service an event as Evolution API posts it (`sessions:write`). */
+  postEvolutionWebhook(event: EvolutionEvent): Promise<WebhookResult>;
+  /** As {@link postEvolutionWebhook}, to the path Evolution's "webhook by events" mode posts to. */
+  postEvolutionWebhookByEvent(eventPath: string, event: EvolutionEvent): Promise<WebhookResult>;
 }
 
 /** A write's result: the record `read` takes from its body, with the bookmark the write returned. */
@@ -83,6 +121,11 @@ function written<T extends object>(
 }
 
 const deleted = (body: unknown) => (readSuccess(body) ? {} : undefined);
+
+const webhookAnswer = (body: unknown) => {
+  const answer = readWebhookAnswer(body);
+  return answer === undefined ? undefined : { ok: true as const, ...answer };
+};
 
 /**
  * Creates a client of the chat → client → session lookup service. It needs a global `fetch`
@@ -107,14 +150,19 @@ export function createClient(options: ClientOptions): LookupClient {
       );
     },
 
-    async getClientSession(chatId, { alt, ...freshness } = {}) {
-      const query = alt === undefined || alt === null ? { chatId } : { chatId, alt };
+    async getClientSession(chatId, { alt, includeSession, ...freshness } = {}) {
+      const query = {
+        chatId,
+        ...(alt !== undefined && alt !== null && { alt }),
+        ...(includeSession === true && { include: "session" }),
+      };
       return settle(await send("getClientSession", { query, freshness }), readSession);
     },
 
-    async getClientSessions(lookups, freshness = {}) {
+    async getClientSessions(lookups, { includeSession, ...freshness } = {}) {
       const body: BodyOf<"getClientSessions"> = {
         lookups: lookups.map(({ chatId, alt }) => ({ chatId, ...(alt != null && { alt }) })),
+        ...(includeSession === true && { include: ["session" as const] }),
       };
       return settle(await send("getClientSessions", { body, freshness }), (parsed) => {
         const results = readBatch(parsed);
@@ -158,6 +206,33 @@ export function createClient(options: ClientOptions): LookupClient {
 
     async removeAlias(chatId, alias) {
       return written(await send("removeAlias", { path: { chatId, alias } }), deleted);
+    },
+
+    async putSessionStatus(sessionId, { status, at }) {
+      const body: BodyOf<"putSessionStatus"> = { status, ...(at !== undefined && { at }) };
+      return written(await send("putSessionStatus", { path: { sessionId }, body }), readSessionStatus);
+    },
+
+    async listSessions() {
+      return settle(await send("listSessions", {}), (body) => {
+        const sessions = readSessionList(body);
+        return sessions === undefined ? undefined : { ok: true as const, sessions };
+      });
+    },
+
+    async postWahaWebhook(event) {
+      return settle(await send("postWahaWebhook", { body: event }), webhookAnswer);
+    },
+
+    async postEvolutionWebhook(event) {
+      return settle(await send("postEvolutionWebhook", { body: event }), webhookAnswer);
+    },
+
+    async postEvolutionWebhookByEvent(eventPath, event) {
+      return settle(
+        await send("postEvolutionWebhookByEvent", { path: { event: eventPath }, body: event }),
+        webhookAnswer,
+      );
     },
   };
 }

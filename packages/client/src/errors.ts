@@ -10,6 +10,8 @@ export const ERROR_MESSAGES = [
   "Invalid alias",
   "Invalid request body",
   "Invalid client ID",
+  "Invalid session ID",
+  "Invalid include",
   "Request body too large",
   "Unauthorized",
   "Permission denied",

@@ -15,10 +15,22 @@ export {
   type LookupClient,
   type LookupItem,
   type LookupOptions,
+  type LookupReadOptions,
   MAX_BATCH_LOOKUPS,
+  type StatusReport,
 } from "./client.js";
 export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
-export type { ErrorDetail } from "./operations.js";
+export type {
+  ErrorDetail,
+  EvolutionConnectionEvent,
+  EvolutionEvent,
+  OtherEvent,
+  ReportedStatus,
+  SessionState,
+  SessionStatus,
+  WahaEvent,
+  WahaStatusEvent,
+} from "./operations.js";
 export type {
   BatchLookup,
   ClientWriteResult,
@@ -27,10 +39,15 @@ export type {
   ConversationWriteResult,
   Failure,
   HealthResult,
+  ListedSessionRecord,
   LookupError,
   LookupFailure,
   SessionFound,
+  SessionList,
   SessionLookup,
+  SessionStatusRecord,
+  SessionStatusWriteResult,
+  WebhookResult,
   WriteResult,
   Written,
 } from "./results.js";

@@ -11,11 +11,76 @@
 import type { ErrorMessage } from "./errors.js";
 import type { LookupError } from "./results.js";
 
-/** A client as the lookups and `putClient` answer it. */
+/** A WhatsApp session's status: a reported one, or `UNKNOWN` for a session that never reported. */
+export type SessionStatus = "WORKING" | "STARTING" | "SCAN_QR_CODE" | "FAILED" | "STOPPED" | "UNKNOWN";
+
+/** A status a session can report (`UNKNOWN` cannot be). */
+export type ReportedStatus = Exclude<SessionStatus, "UNKNOWN">;
+
+/** What the service knows of a session: its status, and since when (ISO 8601; `null` for `UNKNOWN`). */
+export interface SessionState {
+  status: SessionStatus;
+  since: string | null;
+}
+
+/** A client as the lookups and `putClient` answer it; `session` with `include=session` only. */
 export interface ClientRecord {
   id: string;
   session_id: string;
+  session?: SessionState;
 }
+
+/** A session's status as its routes answer it. */
+export interface SessionRecord extends SessionState {
+  id: string;
+}
+
+/** A session as `listSessions` answers it. */
+export interface ListedSession extends SessionRecord {
+  clients: number;
+}
+
+/** What the webhooks answer: the session's status after a status event; nothing for another event. */
+interface WebhookAnswer {
+  success: true;
+  record?: SessionRecord;
+}
+
+/** Any other event of a gateway: the service reads its name only, and ignores it. */
+export interface OtherEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+/** WAHA's `session.status` event, as WAHA posts it. */
+export interface WahaStatusEvent {
+  id?: string;
+  /** Epoch ms. */
+  timestamp: number;
+  session: string;
+  event: "session.status";
+  payload: {
+    status: string;
+    statuses?: { status: string; timestamp: number; [key: string]: unknown }[];
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** An event as WAHA posts it: `session.status` is recorded, any other is ignored. */
+export type WahaEvent = WahaStatusEvent | OtherEvent;
+
+/** Evolution API's `connection.update` event, as Evolution posts it. */
+export interface EvolutionConnectionEvent {
+  event: string;
+  instance: string;
+  data: { state: string; statusReason?: number | string; [key: string]: unknown };
+  date_time?: string;
+  [key: string]: unknown;
+}
+
+/** An event as Evolution API posts it: `connection.update` is recorded, any other is ignored. */
+export type EvolutionEvent = EvolutionConnectionEvent | OtherEvent;
 
 /** A conversation as its routes answer it. */
 export interface ConversationRecord {
@@ -63,13 +128,13 @@ export interface Operations {
     answer: { status: "ok" };
   };
   getClientSession: {
-    query: { chatId: string; alt?: string };
+    query: { chatId: string; alt?: string; include?: string };
     headers: FreshnessHeaders;
     answer: Success & { record: ClientRecord };
   };
   getClientSessions: {
     headers: FreshnessHeaders;
-    body: { lookups: { chatId?: string | null; alt?: string | null }[] };
+    body: { lookups: { chatId?: string | null; alt?: string | null }[]; include?: "session"[] };
     answer: Success & { results: BatchItem[] };
   };
   putClient: {
@@ -102,6 +167,27 @@ export interface Operations {
     path: { chatId: string; alias: string };
     answer: Success;
   };
+  putSessionStatus: {
+    path: { sessionId: string };
+    body: { status: ReportedStatus; at?: string };
+    answer: Success & { record: SessionRecord };
+  };
+  listSessions: {
+    answer: Success & { sessions: ListedSession[] };
+  };
+  postWahaWebhook: {
+    body: WahaEvent;
+    answer: WebhookAnswer;
+  };
+  postEvolutionWebhook: {
+    body: EvolutionEvent;
+    answer: WebhookAnswer;
+  };
+  postEvolutionWebhookByEvent: {
+    path: { event: string };
+    body: EvolutionEvent;
+    answer: WebhookAnswer;
+  };
 }
 
 /** The name of an operation: its `operationId`. */
@@ -132,4 +218,9 @@ export const ROUTES: {
   deleteConversation: { method: "DELETE", path: "/api/conversations/{chatId}" },
   addAlias: { method: "PUT", path: "/api/conversations/{chatId}/aliases/{alias}" },
   removeAlias: { method: "DELETE", path: "/api/conversations/{chatId}/aliases/{alias}" },
+  putSessionStatus: { method: "PUT", path: "/api/sessions/{sessionId}/status" },
+  listSessions: { method: "GET", path: "/api/sessions" },
+  postWahaWebhook: { method: "POST", path: "/webhooks/waha" },
+  postEvolutionWebhook: { method: "POST", path: "/webhooks/evolution" },
+  postEvolutionWebhookByEvent: { method: "POST", path: "/webhooks/evolution/{event}" },
 };

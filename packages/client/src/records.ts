@@ -10,8 +10,19 @@ import type {
   ConversationRecord,
   ErrorBody,
   ErrorDetail,
+  ListedSession,
+  SessionRecord,
+  SessionState,
+  SessionStatus,
 } from "./operations.js";
-import type { Conversation, LookupError, LookupFailure, SessionFound } from "./results.js";
+import type {
+  Conversation,
+  ListedSessionRecord,
+  LookupError,
+  LookupFailure,
+  SessionFound,
+  SessionStatusRecord,
+} from "./results.js";
 
 /** `body[key]` when `body` is an object, else `undefined`: `key` is a field of `T`, the type `body` should have. */
 export function fieldOf<T>(body: unknown, key: keyof T & string): unknown {
@@ -29,7 +40,63 @@ export function readSession(body: unknown): SessionFound | undefined {
 function readClientRecord(record: unknown): SessionFound | undefined {
   const clientId = fieldOf<ClientRecord>(record, "id");
   const sessionId = fieldOf<ClientRecord>(record, "session_id");
-  return isString(clientId) && isString(sessionId) ? { ok: true, clientId, sessionId } : undefined;
+  if (!isString(clientId) || !isString(sessionId)) return undefined;
+  const session = fieldOf<ClientRecord>(record, "session");
+  if (session === undefined) return { ok: true, clientId, sessionId };
+  const state = readSessionState(session);
+  return state === undefined ? undefined : { ok: true, clientId, sessionId, session: state };
+}
+
+const STATUSES: ReadonlySet<string> = new Set<SessionStatus>([
+  "WORKING",
+  "STARTING",
+  "SCAN_QR_CODE",
+  "FAILED",
+  "STOPPED",
+  "UNKNOWN",
+]);
+
+const isStatus = (value: unknown): value is SessionStatus => isString(value) && STATUSES.has(value);
+
+/** `{"status","since"}`: a session's status and since when. */
+function readSessionState(value: unknown): SessionState | undefined {
+  const status = fieldOf<SessionState>(value, "status");
+  const since = fieldOf<SessionState>(value, "since");
+  return isStatus(status) && (since === null || isString(since)) ? { status, since } : undefined;
+}
+
+function readSessionRecord(record: unknown): SessionStatusRecord | undefined {
+  const sessionId = fieldOf<SessionRecord>(record, "id");
+  const state = readSessionState(record);
+  return isString(sessionId) && state !== undefined ? { sessionId, ...state } : undefined;
+}
+
+/** `{"record":{"id","status","since"}}`, the status write's answer. */
+export function readSessionStatus(body: unknown): SessionStatusRecord | undefined {
+  return readSessionRecord(fieldOf<AnswerOf<"putSessionStatus">>(body, "record"));
+}
+
+/** `{"sessions":[…]}`, the session list. */
+export function readSessionList(body: unknown): ListedSessionRecord[] | undefined {
+  const sessions = fieldOf<AnswerOf<"listSessions">>(body, "sessions");
+  if (!Array.isArray(sessions)) return undefined;
+  const listed: ListedSessionRecord[] = [];
+  for (const session of sessions) {
+    const record = readSessionRecord(session);
+    const clients = fieldOf<ListedSession>(session, "clients");
+    if (record === undefined || typeof clients !== "number") return undefined;
+    listed.push({ ...record, clients });
+  }
+  return listed;
+}
+
+/** A webhook's answer: `{"success":true}`, with the session's `record` after a status event. */
+export function readWebhookAnswer(body: unknown): { session: SessionStatusRecord | null } | undefined {
+  if (fieldOf<AnswerOf<"postWahaWebhook">>(body, "success") !== true) return undefined;
+  const record = fieldOf<AnswerOf<"postWahaWebhook">>(body, "record");
+  if (record === undefined) return { session: null };
+  const session = readSessionRecord(record);
+  return session === undefined ? undefined : { session };
 }
 
 /** `{"record":{"chat_id","client_id","aliases"}}`, what the conversation routes answer. */

@@ -3,7 +3,7 @@
  * {@link Failure}, told apart by `ok`.
  */
 import type { ClientError, ErrorMessage } from "./errors.js";
-import type { ErrorDetail } from "./operations.js";
+import type { ErrorDetail, ListedSession, SessionState, SessionStatus } from "./operations.js";
 
 /** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
 export interface Failure {
@@ -24,11 +24,13 @@ export interface Failure {
 /** The service is up. */
 export type HealthResult = { ok: true } | Failure;
 
-/** A chat's client and the WhatsApp session that serves it. */
+/** A chat's client and the WhatsApp session that serves it; with `includeSession`, whether it can send. */
 export interface SessionFound {
   ok: true;
   clientId: string;
   sessionId: string;
+  /** The session's status (`WORKING`: it can send) and since when; with `includeSession` only. */
+  session?: SessionState;
 }
 
 /** The session that serves a chat, or why there is none. */
@@ -77,3 +79,28 @@ export type ConversationResult = ({ ok: true } & Conversation) | Failure;
 
 /** A conversation as a write left it, with the write's bookmark. */
 export type ConversationWriteResult = (Written & Conversation) | Failure;
+
+/** A session's status as the service keeps it. */
+export interface SessionStatusRecord {
+  sessionId: string;
+  status: SessionStatus;
+  /** When the session entered its status (ISO 8601); `null` for `UNKNOWN`. */
+  since: string | null;
+}
+
+/** A status report as the service took it: the session's status after it, with the write's bookmark. */
+export type SessionStatusWriteResult = (Written & SessionStatusRecord) | Failure;
+
+/** A session as `listSessions` answers it: its status and how many clients it serves. */
+export interface ListedSessionRecord extends SessionStatusRecord {
+  clients: ListedSession["clients"];
+}
+
+/** Every session the token may see, or why not. */
+export type SessionList = { ok: true; sessions: ListedSessionRecord[] } | Failure;
+
+/**
+ * A gateway's event as the service took it: the session's status after a status event, `null`
+ * for an event that changes nothing.
+ */
+export type WebhookResult = { ok: true; session: SessionStatusRecord | null } | Failure;

@@ -75,12 +75,18 @@ const TIMEOUT: Failure = { ok: false, status: 0, error: "Timeout" };
 /**
  * What the service answers for a path parameter that cannot be one segment: empty, `.` and `..`
  * (URLs drop or resolve them, and the request would reach another route). Such a call answers
- * it without a request.
+ * it without a request: a 400 with the parameter's message, or what the path it would reach
+ * answers (`status`).
  */
-const SEGMENT_ERRORS: { readonly [Name in PathParameter]: { empty: ErrorMessage; invalid: ErrorMessage } } = {
+const SEGMENT_ERRORS: {
+  readonly [Name in PathParameter]: { empty: ErrorMessage; invalid: ErrorMessage; status?: 404 };
+} = {
   id: { empty: "Invalid client ID", invalid: "Invalid client ID" },
   chatId: { empty: "Chat ID is required", invalid: "Invalid chat ID" },
   alias: { empty: "Invalid alias", invalid: "Invalid alias" },
+  sessionId: { empty: "Invalid session ID", invalid: "Invalid session ID" },
+  // Any event name is the same endpoint; without one, the path is no route.
+  event: { empty: "Not found", invalid: "Not found", status: 404 },
 };
 
 const isPathParameter = (name: string): name is PathParameter => Object.hasOwn(SEGMENT_ERRORS, name);
@@ -90,9 +96,11 @@ function fillPath(route: string, parameters: Record<string, string>): string | F
   let path = route;
   for (const [name, value] of Object.entries(parameters)) {
     const refusal = isPathParameter(name) ? SEGMENT_ERRORS[name] : undefined;
-    if (refusal !== undefined && value === "") return { ok: false, status: 400, error: refusal.empty };
+    if (refusal !== undefined && value === "") {
+      return { ok: false, status: refusal.status ?? 400, error: refusal.empty };
+    }
     if (refusal !== undefined && (value === "." || value === "..")) {
-      return { ok: false, status: 400, error: refusal.invalid };
+      return { ok: false, status: refusal.status ?? 400, error: refusal.invalid };
     }
     path = path.replace(`{${name}}`, encodeURIComponent(value));
   }
