@@ -170,6 +170,7 @@ export class ConversationPage {
     const chat = { by: /** @type {const} */ ("chatId"), id: conversation.chat_id };
     this.#root.replaceChildren(
       details,
+      this.#changes(conversation),
       historyCard(this.#api, card("History of this conversation"), chat, chatHistory),
     );
     if (clientHistory !== null && conversation.client_id !== null) {
@@ -177,7 +178,6 @@ export class ConversationPage {
       const title = `History of client ${conversation.client_id}`;
       this.#root.append(historyCard(this.#api, card(title), client, clientHistory));
     }
-    this.#root.append(this.#changes(conversation));
   }
 
   /** @param {Conversation} conversation */
