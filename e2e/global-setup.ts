@@ -25,6 +25,8 @@ export interface E2eTokens {
   readWrite: string;
   /** `clients:write` only: lookups answer 403. */
   writeOnly: string;
+  /** `clients:read,aliases:write`: a bot's token, that looks chats up and adds the ids it sees. */
+  bot: string;
   /** `clients:read` limited to session `xyz789`, the demo client's. */
   sessionXyz789: string;
   /** `clients:read` limited to another session: the demo client is invisible to it. */
@@ -48,6 +50,7 @@ async function mintTokens(persistTo: string): Promise<E2eTokens> {
   const tokens: E2eTokens = {
     readWrite: await createToken(persistTo, "e2e-read-write", ["--scopes", "clients:read,clients:write"]),
     writeOnly: await createToken(persistTo, "e2e-write-only", ["--scopes", "clients:write"]),
+    bot: await createToken(persistTo, "e2e-bot", ["--scopes", "clients:read,aliases:write"]),
     sessionXyz789: await createToken(persistTo, "e2e-session-xyz789", [
       "--scopes",
       "clients:read",

@@ -45,7 +45,7 @@ function queryValue(value: string): Buffer {
 
 describe("Hostile chat ids", () => {
   it.each<[string, string, ErrorMessage]>([
-    ["a chat id of 129 characters", viewPath(`${"1".repeat(124)}@c.us`), "Invalid chat ID"],
+    ["a chat id of 161 characters", viewPath(`${"1".repeat(156)}@c.us`), "Invalid chat ID"],
     ["a chat id of 10 kB", viewPath(`${"1".repeat(10_240 - 5)}@c.us`), "Invalid chat ID"],
     ["a NUL byte (%00)", `${VIEW}?chatId=123456789%00@c.us`, "Invalid chat ID"],
     ["a line feed (%0A)", `${VIEW}?chatId=123456789%0A@c.us`, "Invalid chat ID"],

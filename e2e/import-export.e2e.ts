@@ -97,6 +97,12 @@ const ROUND_TRIP_EXPORT = lines(
     session_id: 'sess "two", é',
     aliases: ["200000000000004@lid"],
   },
+  {
+    chat_id: "491555555555@c.us",
+    client_id: "bolt",
+    session_id: 'sess "two", é',
+    aliases: ["200000000000005@lid", "DE.aB12cD34"],
+  },
   { chat_id: "900000000000009@lid", client_id: null, session_id: null, aliases: ["491599999999@c.us"] },
 );
 
@@ -120,10 +126,17 @@ describe("export, import into an empty database, export", () => {
           session_id: ' sess "two", é ',
           aliases: ["200000000000004@lid"],
         },
+        // A Cloud API person: a wa_id with its +, a business-scoped user id, a hosted device.
+        {
+          chat_id: "+491555555555",
+          client_id: "bolt",
+          session_id: ' sess "two", é ',
+          aliases: ["DE.aB12cD34", "200000000000005:99@hosted.lid", "491555555555:99@hosted"],
+        },
         { chat_id: "900000000000009@lid", client_id: null, session_id: null, aliases: ["491599999999@c.us"] },
       ),
     );
-    const created = { created: 5, updated: 0, aliases: 4, clientsCreated: 2, cacheEntries: 0 };
+    const created = { created: 6, updated: 0, aliases: 6, clientsCreated: 2, cacheEntries: 0 };
     expect(summary(await importFile(source, "round-a"))).toMatchObject(created);
     const exportA = await exportedByCli("round-a");
     expect(exportA).toBe(ROUND_TRIP_EXPORT);
@@ -131,7 +144,7 @@ describe("export, import into an empty database, export", () => {
     const out = join(workDir, "round-a.ndjson");
     const written = await runScript("export.ts", ["--persist-to", join(workDir, "round-a"), "--out", out]);
     expect(written.code, written.stderr).toBe(0);
-    expect(written.stderr).toContain("Exported 5 conversations");
+    expect(written.stderr).toContain("Exported 6 conversations");
     expect(await readFile(out, "utf8")).toBe(exportA);
 
     expect(summary(await importFile(out, "round-b"))).toMatchObject(created);
@@ -139,7 +152,7 @@ describe("export, import into an empty database, export", () => {
 
     const again = summary(await importFile(source, "round-a"));
     expect(changes(again)).toBe(0);
-    expect(again.unchanged).toBe(5);
+    expect(again.unchanged).toBe(6);
     expect(await exported("round-a")).toBe(exportA);
   });
 });

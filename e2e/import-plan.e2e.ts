@@ -113,6 +113,24 @@ describe("the checks of a line", () => {
     });
   });
 
+  it("canonicalises every stack's ids: a wa_id, a hosted LID, a BSUID kept as given", () => {
+    expect(
+      toRecord(3, {
+        chat_id: "+16505551234",
+        client_id: null,
+        aliases: ["US.13491208655302741918", "98765:99@hosted.lid", "16505551234:99@hosted"],
+      }),
+    ).toEqual({
+      record: {
+        line: 3,
+        chatId: "16505551234@c.us",
+        clientId: null,
+        sessionId: null,
+        aliases: ["US.13491208655302741918", "98765@lid"],
+      },
+    });
+  });
+
   it.each([
     [{ client_id: null }, "chat_id is missing"],
     [{ chat_id: 5, client_id: null }, "chat_id must be a string, not 5"],
@@ -126,6 +144,11 @@ describe("the checks of a line", () => {
     [{ chat_id: "1@c.us", client_id: "c1", session_id: "a\ud800" }, "unpaired surrogates"],
     [{ chat_id: "1@c.us", client_id: null, aliases: "2@c.us" }, "aliases must be an array"],
     [{ chat_id: "1@c.us", client_id: null, aliases: ["1-2@g.us"] }, `alias "1-2@g.us" is not a person's id`],
+    [{ chat_id: "1@c.us", client_id: null, aliases: ["us.123"] }, `alias "us.123" is not a person's id`],
+    [
+      { chat_id: "1@newsletter", client_id: null, aliases: ["2@lid"] },
+      `chat_id "1@newsletter" is not a person's id: only a person's conversation has aliases`,
+    ],
     [{ chat_id: "1@c.us", client_id: null, clientId: "c1" }, 'unknown field "clientId"'],
   ])("refuses %j: %s", (fields, reason) => {
     const result = toRecord(1, fields);
@@ -228,12 +251,19 @@ describe("the plan", () => {
     );
   });
 
-  it("refuses a group id that would become an alias", () => {
-    const { report } = plan([
-      { chat_id: "1@c.us", client_id: null, aliases: ["2@lid"] },
-      { chat_id: "120363@g.us", client_id: null, aliases: ["2@lid"] },
+  it("refuses aliases of a group that an older version gave one in the database", () => {
+    const stored = storedState([
+      { id: "k1", chatId: "120363@g.us", clientId: null, ids: ["120363@g.us", "2@lid"] },
     ]);
-    expect(report).toContain('line 2: "120363@g.us" would become an alias of "1@c.us"');
+    const { result, problems, report } = plan(
+      [{ chat_id: "2@lid", client_id: null, aliases: ["3@lid"] }],
+      stored,
+    );
+    expect(problems.count).toBe(1);
+    expect(report).toContain(
+      `line 1: "120363@g.us" is not a person's id: only a person's conversation has aliases`,
+    );
+    expect(result.aliases).toEqual([]);
   });
 
   it("counts stored clients as created, updated (a new session) or unchanged", () => {

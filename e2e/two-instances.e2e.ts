@@ -157,7 +157,7 @@ describe("two instances over one D1 and KV", () => {
       "a conversation deleted",
       ba,
       ids,
-      () => other.write("DELETE", `/api/conversations/${lid}`),
+      () => other.write("DELETE", `/api/conversations/${phone}`),
       "Conversation not found",
     );
   });

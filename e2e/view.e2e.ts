@@ -46,11 +46,11 @@ describe("GET /api/clients/view with a clients:read token", () => {
   });
 
   it.each([
-    ["a chat id without a server", viewPath("123456789")],
+    ["digits too few for a phone number, without a server", viewPath("123456")],
     ["an unknown server", viewPath("123456789@example.com")],
     ["letters in the user part", viewPath("abc@c.us")],
     ["a chat id given twice", `${viewPath("123456789@c.us")}&chatId=123456789%40c.us`],
-    ["a chat id of 129 characters", viewPath(`${"1".repeat(124)}@c.us`)],
+    ["a chat id of 161 characters", viewPath(`${"1".repeat(156)}@c.us`)],
   ])("answers 400 Invalid chat ID for %s", async (_, path) => {
     expectError(await request(path, { headers: bearer(tokens.readWrite) }), 400, "Invalid chat ID");
   });

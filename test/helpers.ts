@@ -22,15 +22,26 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 13)}`;
 }
 
-/** A fresh, valid phone-number chat id in canonical form (`N@c.us`). */
+/** A fresh, valid phone-number chat id in canonical form (`N@c.us`), N of at most 15 digits (a `wa_id`). */
 export function uniqueChatId(): string {
-  const digits = crypto.getRandomValues(new Uint32Array(2)).join("").slice(0, 15);
+  const digits = crypto.getRandomValues(new Uint32Array(2)).join("").padEnd(14, "0").slice(0, 14);
   return `9${digits}@c.us`;
 }
 
 /** A fresh LID (`N@lid`): digits of its own, unrelated to any phone number's. */
 export function uniqueLid(): string {
   return uniqueChatId().replace("@c.us", "1@lid");
+}
+
+/** A fresh phone number as the Cloud API's `wa_id` gives it (12 digits); its chat id is `N@c.us`. */
+export function uniqueWaId(): string {
+  const digits = crypto.getRandomValues(new Uint32Array(2)).join("").padEnd(11, "0").slice(0, 11);
+  return `1${digits}`;
+}
+
+/** A fresh business-scoped user id of the Cloud API (`CC.X`), upper and lower case mixed. */
+export function uniqueBsuid(): string {
+  return `US.${crypto.randomUUID().replaceAll("-", "")}Ab`;
 }
 
 export async function seedClient(fields: { id?: string; sessionId?: string } = {}) {

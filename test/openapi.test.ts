@@ -86,13 +86,13 @@ describe("GET /openapi.json", () => {
         name: "chatId",
         in: "query",
         required: true,
-        schema: { type: "string", maxLength: 128, example: "123456789@c.us" },
+        schema: { type: "string", maxLength: 160, example: "123456789@c.us" },
       }),
       expect.objectContaining({
         name: "alt",
         in: "query",
         required: false,
-        schema: { type: "string", maxLength: 128, example: "987654321098765@lid" },
+        schema: { type: "string", maxLength: 160, example: "987654321098765@lid" },
       }),
       expect.objectContaining({
         name: "include",

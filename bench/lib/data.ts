@@ -9,7 +9,8 @@ export const CLIENT_COUNT = 1_000;
 
 // Canonical phone-number chat ids (`N@c.us`): known chats and chats no conversation has are
 // drawn from two ranges that never meet. LIDs are 15 digits, as WhatsApp's are, unrelated to the
-// phone numbers, from a range of their own.
+// phone numbers, from a range of their own; business-scoped user ids are `US.` and 20 digits, as
+// Meta's example.
 const KNOWN_CHAT_BASE = 491_500_000_000;
 const UNKNOWN_CHAT_BASE = 492_500_000_000;
 const LID_BASE = 187_300_000_000_000;
@@ -26,6 +27,11 @@ export function chatId(index: number): string {
 /** The LID (`N@lid`) of conversation `index`: an alias of it in `chat_ids`. */
 export function lidOf(index: number): string {
   return `${LID_BASE + index}@lid`;
+}
+
+/** The business-scoped user id (`CC.X`) of conversation `index`: an alias of it in `chat_ids`. */
+export function bsuidOf(index: number): string {
+  return `US.1349120865${String(index).padStart(10, "0")}`;
 }
 
 /** A chat id that no conversation has; each `n` gives another one. */
@@ -84,10 +90,10 @@ export function lookupPath(chat: string, alt?: string, includeSession = false): 
 }
 
 /**
- * The SQL that loads every client, conversation and LID alias, and a `WORKING` status for every
- * session, as multi-row INSERTs of `rowsPerInsert` rows (each statement stays well under D1's
- * 100 KB statement limit). A trigger registers each conversation's own chat id in `chat_ids`; the
- * LIDs go there beside them.
+ * The SQL that loads every client, conversation, LID and BSUID alias, and a `WORKING` status for
+ * every session, as multi-row INSERTs of `rowsPerInsert` rows (each statement stays well under
+ * D1's 100 KB statement limit). A trigger registers each conversation's own chat id in
+ * `chat_ids`; the LIDs and BSUIDs go there beside them.
  */
 export function seedSql(rowsPerInsert = 1_000): string {
   const statements: string[] = [];
@@ -112,7 +118,9 @@ export function seedSql(rowsPerInsert = 1_000): string {
   }
   insert("INSERT INTO conversation (id, chat_id, client_id) VALUES", conversations);
   const aliases: string[] = [];
-  for (let index = 0; index < CHAT_COUNT; index++) aliases.push(`('${lidOf(index)}','bench-conv-${index}')`);
+  for (let index = 0; index < CHAT_COUNT; index++) {
+    aliases.push(`('${lidOf(index)}','bench-conv-${index}')`, `('${bsuidOf(index)}','bench-conv-${index}')`);
+  }
   insert("INSERT INTO chat_ids (chat_id, conversation_id) VALUES", aliases);
   return `${statements.join("\n")}\n`;
 }

@@ -1,5 +1,5 @@
 /**
- * The throwaway database of a run: the migrations, the 100,000 conversations with their LIDs and
+ * The throwaway database of a run: the migrations, the 100,000 conversations with their LIDs, BSUIDs and
  * the bench's tokens, loaded with wrangler into the run's `--persist-to` directory, then counted.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -57,14 +57,14 @@ export async function loadDatabase(dataDir: string, tokens: BenchTokens): Promis
   if (
     row?.conversations !== CHAT_COUNT ||
     row.clients !== CLIENT_COUNT ||
-    row.ids !== 2 * CHAT_COUNT ||
+    row.ids !== 3 * CHAT_COUNT ||
     row.changes !== 0
   ) {
     throw new Error(
-      `the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations with a chat id and a LID each, and no pending chat change`,
+      `the database holds ${JSON.stringify(row)}, not ${CHAT_COUNT} conversations with a chat id, a LID and a BSUID each, and no pending chat change`,
     );
   }
   console.log(
-    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations (each with a LID) over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
+    `Loaded ${CHAT_COUNT.toLocaleString("en")} conversations (each with a LID and a BSUID) over ${CLIENT_COUNT.toLocaleString("en")} clients in ${seconds(started)} s`,
   );
 }

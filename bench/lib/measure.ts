@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import {
+  bsuidOf,
   chatId,
   expectedRecord,
   expectedRecordWithSession,
@@ -76,6 +77,10 @@ export async function sanityCheck(url: string, token: string): Promise<void> {
     success: true,
     record: expectedRecord(1),
   });
+  expectAnswer("a known chat by its BSUID", await fetchJson(`${url}${lookupPath(bsuidOf(5))}`, auth), 200, {
+    success: true,
+    record: expectedRecord(5),
+  });
   expectAnswer(
     "a known chat with its session's status",
     await fetchJson(`${url}${lookupPath(chatId(4), undefined, true)}`, auth),
@@ -101,9 +106,9 @@ export async function sanityCheck(url: string, token: string): Promise<void> {
   });
   await sleep(200);
   const counters = await readCounters(url);
-  if (counters.lookups !== 7 || counters.batches !== 1 || counters.d1.statements === 0) {
+  if (counters.lookups !== 8 || counters.batches !== 1 || counters.d1.statements === 0) {
     throw new Error(
-      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 4 new lookups and a batch of 3: does the app still read env.DB?`,
+      `the bench Worker counted ${counters.lookups} lookups (${counters.batches} batches) and ${counters.d1.statements} D1 statements for 5 new lookups and a batch of 3: does the app still read env.DB?`,
     );
   }
 }

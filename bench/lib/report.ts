@@ -306,7 +306,7 @@ export function environmentLines(settings: Settings, load?: string): string[] {
       .join(" / ")} at the end; shared with other work, so only ratios within one run mean much`,
     `- Node ${process.version}, wrangler ${wranglerVersion}: \`wrangler dev\` with local workerd, D1 and KV, the Worker built once at the start`,
     `- Load: ${load ?? `autocannon in the same process, ${settings.connections} connections, ${rate}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per scenario`}`,
-    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations, each with a LID alias, over ${CLIENT_COUNT.toLocaleString("en")} clients; a \`clients:read\` token for lookups, a \`clients:write\` one for writes (soak run, probe), a \`clients:read\` one limited to a session of its own (probe)`,
+    `- Data: ${CHAT_COUNT.toLocaleString("en")} conversations, each with a LID and a BSUID alias, over ${CLIENT_COUNT.toLocaleString("en")} clients; a \`clients:read\` token for lookups, a \`clients:write\` one for writes (soak run, probe), a \`clients:read\` one limited to a session of its own (probe)`,
     settings.rateLimiter
       ? "- Per-token rate limiters (`RATE_LIMITER`, `NO_CACHE_RATE_LIMITER`, `BATCH_RATE_LIMITER`): in the request path, with limits the bench never reaches"
       : "- Per-token rate limiters: off (`--no-rate-limiter`)",

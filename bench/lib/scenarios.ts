@@ -6,6 +6,7 @@
 
 import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import {
+  bsuidOf,
   CHAT_COUNT,
   type ChatSequence,
   chatId,
@@ -52,15 +53,17 @@ export interface Scenario {
 }
 
 /**
- * Which ids a lookup of a person carries: the phone-number id (`N@c.us`), the LID (`N@lid`), or
- * the LID with the phone-number id as `alt`, as a message that carried both.
+ * Which ids a lookup of a person carries: the phone-number id (`N@c.us`), the LID (`N@lid`), the
+ * LID with the phone-number id as `alt` (a message that carried both), or the Cloud API's
+ * business-scoped user id (`CC.X`).
  */
-export type IdForm = "phone" | "lid" | "lid+alt";
+export type IdForm = "phone" | "lid" | "lid+alt" | "bsuid";
 
 /** The `chatId` and `alt` of a lookup of conversation `index` in `form`. */
 function lookupIds(index: number, form: IdForm): { chatId: string; alt?: string } {
   if (form === "phone") return { chatId: chatId(index) };
   if (form === "lid") return { chatId: lidOf(index) };
+  if (form === "bsuid") return { chatId: bsuidOf(index) };
   return { chatId: lidOf(index), alt: chatId(index) };
 }
 

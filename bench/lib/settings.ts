@@ -24,10 +24,10 @@ export const USAGE = `Usage: npm run bench [-- options]
   --connections N       concurrent connections (default 32; 16 with --simulate-latency or --soak)
   --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
                         alias,batch,abuse,probe,session (zipf: the Zipf runs, cold, warm, warm
-                        with KV off and with caches off; alias: the runs by LID; batch: the KV set
-                        in batches of 100; abuse: 1,000 no-cache batches of unknown ids; probe:
-                        the timing probe of a session-limited token; session: hot lookups with
-                        include=session)
+                        with KV off and with caches off; alias: the runs by LID and BSUID;
+                        batch: the KV set in batches of 100; abuse: 1,000 no-cache batches of
+                        unknown ids; probe: the timing probe of a session-limited token;
+                        session: hot lookups with include=session)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})

@@ -1,6 +1,6 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
- * phone-number id and by LID, the memory tier with the session's status, the KV set in batches,
+ * phone-number id, by LID and by business-scoped user id, the memory tier with the session's status, the KV set in batches,
  * unknown chats, the Zipf mix cold, warm, and warm with the KV tier or both caches off, and
  * no-cache batches of unknown ids (abuse.ts); with the KV pre-warm they need, and the Zipf floors
  * of the report.
@@ -39,7 +39,7 @@ export interface StandardPlan {
   baseline: Scenario;
   /** The scenarios `--scenarios` selected, in order. */
   scenarios: Scenario[];
-  /** Puts the hot and KV sets in KV, by phone-number id and by LID, where a selected scenario needs them. */
+  /** Puts the hot and KV sets in KV, by phone-number id, LID and BSUID, where a selected scenario needs them. */
   prewarm(): Promise<void>;
   /** The Zipf runs' floors, once they ran (`runOf` finds a measured run by scenario name). */
   zipfReport(runOf: (name: string) => Measured | undefined): ZipfReport;
@@ -158,6 +158,14 @@ export function standardPlan(
       ...lookupsOf(cycleOf(mixes.kv), "lid"),
     },
     {
+      name: "kv (BSUID)",
+      group: "alias",
+      what: `The same ${KV_CHATS.toLocaleString("en")} chats by their business-scoped user id (in KV beforehand), memory tier off.`,
+      expectedStatus: 200,
+      headers: memoryOff,
+      ...lookupsOf(cycleOf(mixes.kv), "bsuid"),
+    },
+    {
       name: "kv (batches of 100)",
       group: "batch",
       what: `The mix of \`kv\` (the same ${KV_CHATS.toLocaleString("en")} chats in the same order, memory tier off) in \`POST /api/clients/view/batch\` requests of ${BATCH_SIZE} lookups each, by phone-number id (${BATCH_SIZE} ids fit one KV bulk read), over ${batchConnections} connections: more batches in flight would hold more than the ${KV_CHATS.toLocaleString("en")} chats, and a batch would join another's load of the same chats instead of reading them itself.`,
@@ -181,6 +189,14 @@ export function standardPlan(
       expectedStatus: 200,
       headers: { "Cache-Control": "no-cache" },
       ...lookupsOf(cycleOf(mixes.kv), "lid+alt"),
+    },
+    {
+      name: "d1 (BSUID)",
+      group: "alias",
+      what: `The same ${KV_CHATS.toLocaleString("en")} chats by their business-scoped user id, \`Cache-Control: no-cache\`.`,
+      expectedStatus: 200,
+      headers: { "Cache-Control": "no-cache" },
+      ...lookupsOf(cycleOf(mixes.kv), "bsuid"),
     },
     {
       name: "unknown",
@@ -236,6 +252,7 @@ export function standardPlan(
       if (wanted("alias")) {
         await prewarmKv(url, token, [...mixes.hot], settings, "pre-warmed hot LIDs", "lid+alt");
         await prewarmKv(url, token, [...mixes.kv], settings, "pre-warmed KV LIDs", "lid");
+        await prewarmKv(url, token, [...mixes.kv], settings, "pre-warmed KV BSUIDs", "bsuid");
       }
       if (wanted("session")) {
         // A status read from D1 earns its KV write at its session's second miss, as a chat does.

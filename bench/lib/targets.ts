@@ -1,8 +1,8 @@
 /**
  * The targets of bench/README.md ("Targets"), judged on a standard run's results by scenario
  * name: throughput against the baseline, the bill of the Zipf mix, storage calls per lookup by
- * phone-number id, by LID and in batches, the abuse row's KV calls and the timing probe.
- * Reported, never enforced.
+ * phone-number id, by LID, by business-scoped user id and in batches, the abuse row's KV calls
+ * and the timing probe. Reported, never enforced.
  */
 
 import { abuseTargets } from "./abuse.ts";
@@ -23,7 +23,9 @@ import type { ZipfReport } from "./warm-zipf.ts";
 export const ALIAS_PAIRS: readonly (readonly [alias: string, phone: string])[] = [
   ["hot (LID+alt)", "hot"],
   ["kv (LID)", "kv"],
+  ["kv (BSUID)", "kv"],
   ["d1 (LID+alt)", "d1"],
+  ["d1 (BSUID)", "d1"],
 ];
 
 /**

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
 import { isForeignKeyViolation } from "../db/d1-errors";
-import { chatIds, clients, conversation } from "../db/schema";
+import { chatIds, clients, conversation, NEXT_ADDED_SEQ } from "../db/schema";
 import { type ChatLookup, CLIENT_NOT_FOUND, found } from "../domain/chat-lookup";
 
 /** A conversation with every id it has and what its lookup answers. */
@@ -93,13 +93,23 @@ export async function upsertConversation(
   }
 }
 
-/** Deletes the conversation that has `id` among its ids; answers whether there was one. */
-export async function deleteConversation(db: Database, id: string): Promise<boolean> {
-  const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
-  const [deleted] = await db.batch([
-    db.delete(conversation).where(eq(conversation.id, owner)).returning({ id: conversation.id }),
+/**
+ * Deletes the conversation whose own chat id is `chatId`, in one atomic batch. A conversation
+ * is deleted by its chat id only: an alias names a conversation the caller may not mean to lose.
+ *
+ * @returns `deleted`, or `alias` when `chatId` is an id but not the chat id of a conversation
+ *   (nothing deleted), or `unknown`.
+ */
+export async function deleteConversation(
+  db: Database,
+  chatId: string,
+): Promise<"deleted" | "alias" | "unknown"> {
+  const [known, deleted] = await db.batch([
+    db.select({ id: chatIds.conversationId }).from(chatIds).where(eq(chatIds.chatId, chatId)),
+    db.delete(conversation).where(eq(conversation.chatId, chatId)).returning({ id: conversation.id }),
   ]);
-  return deleted.length > 0;
+  if (deleted.length > 0) return "deleted";
+  return known.length > 0 ? "alias" : "unknown";
 }
 
 /**
@@ -111,7 +121,7 @@ export async function insertAlias(db: Database, target: StoredConversation, alia
     db
       .insert(chatIds)
       .select(
-        sql`select ${alias}, ${target.id}
+        sql`select ${alias}, ${target.id}, ${sql.raw(NEXT_ADDED_SEQ)}
           where exists (select 1 from ${conversation} where ${conversation.id} = ${target.id})`,
       )
       .onConflictDoNothing(),
@@ -174,27 +184,52 @@ export async function mergeConversations(
   return { target: fromRows(targetRows), owner: fromRows(ownerRows) };
 }
 
+// The order in which a conversation picks its chat id among the ids it has left: a phone-number
+// id, else a LID, else a business-scoped user id (src/domain/chat-id.ts); within a kind, the one
+// added first.
+const CHAT_ID_ORDER = sql.raw(
+  "CASE WHEN chat_ids.chat_id LIKE '%@c.us' THEN 0 WHEN chat_ids.chat_id LIKE '%@lid' THEN 1 ELSE 2 END, chat_ids.added_seq, chat_ids.chat_id",
+);
+
 /**
- * Removes `alias` from the conversation that has `id` among its ids (never its own chat id), in
- * one atomic batch with a read of that conversation.
+ * Removes `removed` from the ids of the conversation that has `id` among them, unless it is the
+ * last one, in one atomic batch. When `removed` was the conversation's own chat id, the
+ * conversation takes the first of its other ids in {@link CHAT_ID_ORDER}; its other ids and
+ * client stay as they were.
  *
- * @returns `conversation`: whether `id` names a conversation; `removed`: whether `alias` was one
- *   of its aliases (and is gone).
+ * @returns `conversation`: whether `id` names a conversation; `had`: whether `removed` was one of
+ *   its ids; `removed`: whether it is gone (not when it was the last).
  */
-export async function deleteAlias(db: Database, id: string, alias: string) {
+export async function deleteId(db: Database, id: string, removed: string) {
   const owner = sql`(select ${chatIds.conversationId} from ${chatIds} where ${chatIds.chatId} = ${id})`;
-  const [exists, removed] = await db.batch([
-    db.select({ id: conversation.id }).from(conversation).where(eq(conversation.id, owner)),
+  const [ids, deleted] = await db.batch([
+    db.select({ chatId: chatIds.chatId }).from(chatIds).where(eq(chatIds.conversationId, owner)),
     db
       .delete(chatIds)
       .where(
         and(
-          eq(chatIds.chatId, alias),
+          eq(chatIds.chatId, removed),
           eq(chatIds.conversationId, owner),
-          sql`${chatIds.chatId} <> (select ${conversation.chatId} from ${conversation} where ${conversation.id} = ${chatIds.conversationId})`,
+          sql`exists (select 1 from chat_ids as others where others.conversation_id = chat_ids.conversation_id and others.chat_id <> ${removed})`,
         ),
       )
       .returning({ chatId: chatIds.chatId }),
+    // Only the conversation whose chat id was just removed: its chat id is no id any more.
+    db
+      .update(conversation)
+      .set({
+        chatId: sql`(select chat_ids.chat_id from chat_ids where chat_ids.conversation_id = conversation.id order by ${CHAT_ID_ORDER} limit 1)`,
+      })
+      .where(
+        and(
+          eq(conversation.chatId, removed),
+          sql`not exists (select 1 from ${chatIds} where ${chatIds.chatId} = ${removed})`,
+        ),
+      ),
   ]);
-  return { conversation: exists.length > 0, removed: removed.length > 0 };
+  return {
+    conversation: ids.length > 0,
+    had: ids.some((row) => row.chatId === removed),
+    removed: deleted.length > 0,
+  };
 }

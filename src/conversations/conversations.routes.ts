@@ -101,8 +101,11 @@ const deleteConversationRoute = defineRoute(
     scope: "clients:write",
     method: "delete",
     path: "/api/conversations/{chatId}",
-    summary: "Delete a conversation, by any of its ids",
-    description: 'Every id of the conversation answers "Conversation not found" at once in this location.',
+    summary: "Delete a conversation, by its chat id",
+    description:
+      'Every id of the conversation answers "Conversation not found" at once in this location. Only the ' +
+      "conversation's own chat id deletes it: through an alias, nothing is deleted (409), so that a call never " +
+      "destroys a conversation it did not name.",
     request: { params: chatIdParamsSchema },
     responses: {
       200: jsonResponse(
@@ -116,6 +119,9 @@ const deleteConversationRoute = defineRoute(
         ErrorMessage.chatIdInvalid,
       ]),
       404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+      409: errorResponse("The id is an alias of a conversation, not its chat id; nothing was deleted.", [
+        ErrorMessage.deleteByChatId,
+      ]),
     },
   },
   async (c) => {
@@ -130,15 +136,16 @@ const addAliasRoute = defineRoute(
   {
     operationId: "addAlias",
     tags: ["Conversations"],
-    scope: "clients:write",
+    scope: "aliases:write",
     method: "put",
     path: "/api/conversations/{chatId}/aliases/{alias}",
-    summary: "Add another id of the same person (a LID or a phone-number id)",
+    summary: "Add another id of the same person (a LID, a phone-number id, a business-scoped user id)",
     description:
       "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
       "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
       "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
-      "this location.",
+      "this location. Only a person's conversation has aliases. `aliases:write` (a bot's scope, included in " +
+      "`clients:write`) allows this call, with the same outcomes, and no other write.",
     request: { params: aliasParamsSchema },
     responses: {
       200: jsonResponse(
@@ -147,11 +154,11 @@ const addAliasRoute = defineRoute(
         EXAMPLE,
         BOOKMARK_HEADER,
       ),
-      400: errorResponse("The chat id is blank or not valid, or the alias is not a person's id.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-        ErrorMessage.aliasInvalid,
-      ]),
+      400: errorResponse(
+        "The chat id is blank or not valid; the alias or the conversation is not a person's (a group, broadcast " +
+          "or newsletter has no aliases).",
+        [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.aliasInvalid],
+      ),
       404: errorResponse("No conversation has the chat id.", [ErrorMessage.conversationNotFound]),
       409: errorResponse("The alias is an id of a conversation of another client; nothing changed.", [
         ErrorMessage.chatIdConflict,
@@ -173,10 +180,12 @@ const removeAliasRoute = defineRoute(
     scope: "clients:write",
     method: "delete",
     path: "/api/conversations/{chatId}/aliases/{alias}",
-    summary: "Remove an id from a conversation",
+    summary: "Remove an id from a conversation, its own chat id included",
     description:
-      'The alias answers "Conversation not found" at once in this location. A conversation\'s own chat id is not ' +
-      "an alias: delete the conversation instead.",
+      'The id answers "Conversation not found" at once in this location; the other ids answer as before. Any id ' +
+      "can be removed while another remains (a person changed number or business-scoped user id). When it is " +
+      "the conversation's chat id, the conversation takes a phone-number id if one remains, else a LID, else a " +
+      "business-scoped user id, the earliest added within a kind.",
     request: { params: aliasParamsSchema },
     responses: {
       200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
@@ -185,10 +194,11 @@ const removeAliasRoute = defineRoute(
         ErrorMessage.chatIdInvalid,
         ErrorMessage.aliasInvalid,
       ]),
-      404: errorResponse("No conversation has the chat id, or the alias is not one of its aliases.", [
+      404: errorResponse("No conversation has the chat id, or the alias is not one of its ids.", [
         ErrorMessage.conversationNotFound,
         ErrorMessage.aliasNotFound,
       ]),
+      409: errorResponse("The alias is the conversation's last id; nothing changed.", [ErrorMessage.lastId]),
     },
   },
   async (c) => {

@@ -1,14 +1,16 @@
 import * as z from "zod";
-import { aliasSchema, CHAT_ID_MAX_LENGTH, chatIdSchema } from "../domain/chat-id";
+import { aliasSchema, CHAT_ID_MAX_LENGTH, chatIdSchema, isPersonId } from "../domain/chat-id";
 import { clientIdSchema } from "../domain/client";
+import { ErrorMessage } from "../errors";
 import { lazy } from "../lib/lazy";
 
 const chatIdParam = lazy(() =>
   chatIdSchema().meta({
     param: {
       description:
-        "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net` and " +
-        "`N:12@s.whatsapp.net` are `N@c.us`). A new conversation is stored under the canonical form.",
+        "Any id of the conversation: its chat id or one of its aliases, in any spelling (`N@s.whatsapp.net`, " +
+        "`N:12@s.whatsapp.net`, `N@hosted`, the `wa_id` `N` or `+N` are all `N@c.us`; `N@hosted.lid` is `N@lid`; " +
+        "a business-scoped user id `CC.X` is kept as given). A new conversation is stored under the canonical form.",
     },
     example: "123456789@c.us",
     type: "string",
@@ -19,20 +21,30 @@ const chatIdParam = lazy(() =>
 /** The `{chatId}` path parameter of the conversation routes, canonicalised. */
 export const chatIdParamsSchema = lazy(() => z.object({ chatId: chatIdParam() }));
 
-/** The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised. */
+/**
+ * The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised: both a
+ * person's ids, since only a person's conversation has aliases.
+ */
 export const aliasParamsSchema = lazy(() =>
-  z.object({
-    chatId: chatIdParam(),
-    alias: aliasSchema().meta({
-      param: {
-        description:
-          "Another id of the same person: a phone-number id (`N@c.us`, `N@s.whatsapp.net`) or a LID (`N@lid`).",
-      },
-      example: "987654321098765@lid",
-      type: "string",
-      maxLength: CHAT_ID_MAX_LENGTH,
+  z
+    .object({
+      chatId: chatIdParam(),
+      alias: aliasSchema().meta({
+        param: {
+          description:
+            "Another id of the same person, in any spelling: a phone-number id (`N@c.us`, `N@s.whatsapp.net`, " +
+            "`N@hosted`, a `wa_id`), a LID (`N@lid`, `N@hosted.lid`) or a business-scoped user id (`CC.X`, `CC.ENT.X`).",
+        },
+        example: "987654321098765@lid",
+        type: "string",
+        maxLength: CHAT_ID_MAX_LENGTH,
+      }),
+    })
+    .superRefine(({ chatId }, context) => {
+      if (!isPersonId(chatId)) {
+        context.addIssue({ code: "custom", message: ErrorMessage.aliasInvalid, path: ["chatId"] });
+      }
     }),
-  }),
 );
 
 /** The body of `PUT /api/conversations/{chatId}`: unknown fields are refused. */

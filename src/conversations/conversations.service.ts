@@ -1,10 +1,11 @@
 import { openPrimarySession } from "../db/client";
 import { withTransientRetries } from "../db/retry";
+import { isPersonId } from "../domain/chat-id";
 import { ApiError, ErrorMessage } from "../errors";
 import type { RequestContext } from "../request-context";
 import {
-  deleteAlias,
   deleteConversation,
+  deleteId,
   findConversations,
   insertAlias,
   mergeConversations,
@@ -66,37 +67,45 @@ export async function putConversation(
 }
 
 /**
- * Deletes the conversation that has `chatId` among its ids; every id of it then answers
+ * Deletes the conversation whose own chat id is `chatId`; every id of it then answers
  * "Conversation not found", here at once. Not retried: a retry after a lost reply would answer
  * 404 for a delete that succeeded.
  *
- * @throws {ApiError} 404 "Conversation not found".
+ * @throws {ApiError} 404 "Conversation not found"; 409 "Delete a conversation by its chat ID"
+ *   when `chatId` is only an alias (nothing is deleted).
  */
 export async function removeConversation(
   context: RequestContext,
   chatId: string,
 ): Promise<{ bookmark: string | null }> {
-  const { result: existed, bookmark } = await context.lookups.commit(context, {
+  const { result, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
     run: (db) => deleteConversation(db, chatId),
   });
-  if (!existed) throw new ApiError(404, ErrorMessage.conversationNotFound);
+  if (result === "alias") throw new ApiError(409, ErrorMessage.deleteByChatId);
+  if (result === "unknown") throw new ApiError(404, ErrorMessage.conversationNotFound);
   return { bookmark };
 }
 
 type AliasOutcome = { stored: StoredConversation } | { error: ErrorMessage };
+
+const ALIAS_ERROR_STATUS: Partial<Record<ErrorMessage, 400 | 409>> = {
+  [ErrorMessage.aliasInvalid]: 400,
+  [ErrorMessage.chatIdConflict]: 409,
+};
 
 // A write between the read and the guarded batch leaves both conversations as they were; the
 // decision is then taken again on what is there now.
 const ALIAS_ATTEMPTS = 3;
 
 /**
- * Makes `alias` an id of the conversation that has `chatId` among its ids. An id of no
+ * Makes `alias` an id of the conversation that has `chatId` among its ids (a person's). An id of no
  * conversation is added; an id of another conversation merges that one into this one when no
  * client mapping is lost (either has no client, or both the same), in one atomic batch; every
  * id of the merged conversation then answers its client, here at once.
  *
- * @throws {ApiError} 404 "Conversation not found"; 409 "Chat ID belongs to another client".
+ * @throws {ApiError} 400 "Invalid alias" for a group, broadcast or newsletter conversation; 404
+ *   "Conversation not found"; 409 "Chat ID belongs to another client".
  */
 export async function putAlias(
   context: RequestContext,
@@ -110,6 +119,10 @@ export async function putAlias(
         const [target, owner] = await findConversations(db, [chatId, alias]);
         if (target === null || target === undefined) {
           return { error: ErrorMessage.conversationNotFound };
+        }
+        // Only a person's conversation has other ids (an older version let a group have some).
+        if (!isPersonId(target.chatId) || (owner && !isPersonId(owner.chatId))) {
+          return { error: ErrorMessage.aliasInvalid };
         }
         if (owner?.id === target.id) return { stored: target };
         if (
@@ -130,17 +143,19 @@ export async function putAlias(
       throw new Error("an alias write kept meeting concurrent writes");
     },
   });
-  if ("error" in result)
-    throw new ApiError(result.error === ErrorMessage.chatIdConflict ? 409 : 404, result.error);
+  if ("error" in result) throw new ApiError(ALIAS_ERROR_STATUS[result.error] ?? 404, result.error);
   return { record: recordOf(result.stored), bookmark };
 }
 
 /**
- * Removes `alias` from the conversation that has `chatId` among its ids; `alias` then answers
- * "Conversation not found", here at once. A conversation's own chat id is not an alias. Not
- * retried, as deletes are not.
+ * Removes `alias` from the ids of the conversation that has `chatId` among them, its own chat id
+ * included while another id remains; `alias` then answers "Conversation not found", here at
+ * once, and every other id what it answered. A conversation that loses its chat id takes a
+ * phone-number id if one remains, else a LID, else a BSUID, the earliest added within a kind.
+ * Not retried, as deletes are not.
  *
- * @throws {ApiError} 404 "Conversation not found" or "Alias not found".
+ * @throws {ApiError} 404 "Conversation not found" or "Alias not found"; 409 "A conversation
+ *   keeps at least one id" for its last id.
  */
 export async function removeAlias(
   context: RequestContext,
@@ -149,9 +164,10 @@ export async function removeAlias(
 ): Promise<{ bookmark: string | null }> {
   const { result, bookmark } = await context.lookups.commit(context, {
     idempotent: false,
-    run: (db) => deleteAlias(db, chatId, alias),
+    run: (db) => deleteId(db, chatId, alias),
   });
   if (!result.conversation) throw new ApiError(404, ErrorMessage.conversationNotFound);
-  if (!result.removed) throw new ApiError(404, ErrorMessage.aliasNotFound);
+  if (!result.had) throw new ApiError(404, ErrorMessage.aliasNotFound);
+  if (!result.removed) throw new ApiError(409, ErrorMessage.lastId);
   return { bookmark };
 }

@@ -47,9 +47,23 @@ export const chatIds = sqliteTable(
     conversationId: text("conversation_id")
       .notNull()
       .references(() => conversation.id, { onDelete: "cascade" }),
+    // The order ids were added in, greater is later ({@link NEXT_ADDED_SEQ}); kept when an id
+    // moves to another conversation. Removing a conversation's chat id picks the next one by it.
+    addedSeq: integer("added_seq").notNull().default(0),
   },
-  (table) => [index("chat_ids_conversation_id_idx").on(table.conversationId)],
+  (table) => [
+    index("chat_ids_conversation_id_idx").on(table.conversationId),
+    // Makes finding the greatest sequence number a single index step.
+    index("chat_ids_added_seq_idx").on(table.addedSeq),
+  ],
 );
+
+/**
+ * The sequence number of the next id added to chat_ids, as SQL: one more than the greatest.
+ * Every insert into chat_ids sets `added_seq` with it (the trigger that registers a
+ * conversation's chat id too: migrations/0007_chat_ids_ordered.sql).
+ */
+export const NEXT_ADDED_SEQ = "(SELECT coalesce(max(added_seq), 0) + 1 FROM chat_ids)";
 
 /**
  * The chats whose lookup answer a write changed, recorded by triggers (migrations/0004_chat_changes_recorded.sql) as the

@@ -1,32 +1,66 @@
 /**
- * WhatsApp chat ids (JIDs): validation and the canonical form every lookup and write uses.
+ * WhatsApp chat ids: validation and the canonical form every lookup and write uses.
  *
- * whatsapp-web.js spells a person `N@c.us`, Baileys `N@s.whatsapp.net`, and both may add a
- * `:device` (and Baileys an `_agent`) part for one of the person's linked devices. All of these
- * name the same chat, so they share one canonical form, `N@c.us`; a `lid` id loses its device and
- * agent parts the same way. Group, broadcast and newsletter ids are kept exactly as given.
+ * Each stack names a person its own way (docs/bot-stacks.md says where each form comes from):
+ * - the web protocol's JIDs, `user@server`: whatsapp-web.js spells a person `N@c.us`, Baileys and
+ *   whatsmeow `N@s.whatsapp.net`, and a Cloud API number's device `N@hosted`; a LID is `N@lid`,
+ *   or `N@hosted.lid`. Each may carry a device part (`:D`) and an agent part (`_A`, whatsmeow's
+ *   `.A`) naming one of the person's devices, never another chat;
+ * - the Cloud API's `wa_id`: the number alone, E.164 without separators (`N` or `+N`);
+ * - the Cloud API's business-scoped user ids (BSUID), `CC.X` and the parent form `CC.ENT.X`.
+ * All spellings of a phone number share one canonical form, `N@c.us`, and all of a LID `N@lid`.
+ * BSUIDs, groups, broadcasts and newsletters are kept exactly as given.
  */
 import * as z from "zod";
 import { ErrorMessage } from "../errors";
 import { lazy } from "../lib/lazy";
 
-/** The longest chat id accepted, in UTF-16 code units (the contract's "128 characters"). */
-export const CHAT_ID_MAX_LENGTH = 128;
+/** The longest chat id accepted, in UTF-16 code units (the contract's "160 characters"). */
+export const CHAT_ID_MAX_LENGTH = 160;
 
 /** The outcome of {@link parseChatId}. */
 export type ChatIdResult =
   | { ok: true; chatId: string }
   | { ok: false; error: typeof ErrorMessage.chatIdRequired | typeof ErrorMessage.chatIdInvalid };
 
-// user: digits, optionally `-digits` (old group ids), `_agent`, `:device`; then `@server`.
-const CHAT_ID_PATTERN =
-  /^(?<user>\d+)(?<group>-\d+)?(?:_\d+)?(?::\d+)?@(?<server>c\.us|s\.whatsapp\.net|g\.us|lid|broadcast|newsletter)$/;
+// user: digits, optionally `-digits` (old group ids), an agent (`_A` or whatsmeow's `.A`) and a
+// device (`:D`); then `@server`.
+const WEB_ID =
+  /^(?<user>\d+)(?<group>-\d+)?(?:[_.]\d+)?(?::\d+)?@(?<server>c\.us|s\.whatsapp\.net|hosted|g\.us|lid|hosted\.lid|broadcast|newsletter)$/;
 
-// Servers whose ids name a person; their device and agent parts never name another chat.
-const PERSON_SERVERS = new Set(["c.us", "s.whatsapp.net", "lid"]);
+// Servers whose ids name a person, and the canonical server of each: every device of a person,
+// and every server that names the same number, is one chat.
+const PERSON_SERVERS: Readonly<Record<string, string>> = {
+  "c.us": "c.us",
+  "s.whatsapp.net": "c.us",
+  hosted: "c.us",
+  lid: "lid",
+  "hosted.lid": "lid",
+};
+
+// The Cloud API's wa_id: E.164 without separators, 7 to 15 digits, no leading 0.
+const WA_ID = /^\+?(?<number>[1-9]\d{6,14})$/;
+
+// A business-scoped user id: an ISO 3166 alpha-2 country code, `.`, up to 128 letters and
+// digits; a parent BSUID has `ENT.` after the country code.
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+// A person's canonical ids: a phone-number id, a LID, a BSUID.
+const PERSON_ID = /^\d+@(?:c\.us|lid)$/;
 
 /** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
 export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
+
+/** The canonical form of a trimmed id, or `undefined` when it is of no accepted form. */
+function canonicalOf(id: string): string | undefined {
+  if (id === "status@broadcast" || BSUID.test(id)) return id;
+  const number = WA_ID.exec(id)?.groups?.number;
+  if (number !== undefined) return `${number}@c.us`;
+  const { user, group, server } = WEB_ID.exec(id)?.groups ?? {};
+  if (user === undefined || server === undefined) return undefined;
+  const personServer = PERSON_SERVERS[server];
+  return personServer === undefined ? id : `${user}${group ?? ""}@${personServer}`;
+}
 
 /**
  * Validates a chat id and returns its canonical form; never throws, whatever the input.
@@ -36,6 +70,8 @@ export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
  *   contract's error message.
  * @example
  * parseChatId("123456789:12@s.whatsapp.net"); // { ok: true, chatId: "123456789@c.us" }
+ * parseChatId("+16505551234"); // { ok: true, chatId: "16505551234@c.us" }
+ * parseChatId("US.13491208655302741918"); // { ok: true, chatId: "US.13491208655302741918" }
  */
 export function parseChatId(raw: unknown): ChatIdResult {
   if (raw === undefined || raw === null) return { ok: false, error: ErrorMessage.chatIdRequired };
@@ -44,13 +80,17 @@ export function parseChatId(raw: unknown): ChatIdResult {
   const trimmed = raw.trim();
   if (trimmed === "") return { ok: false, error: ErrorMessage.chatIdRequired };
   if (CONTROL_CHARACTERS.test(raw)) return { ok: false, error: ErrorMessage.chatIdInvalid };
-  if (trimmed === "status@broadcast") return { ok: true, chatId: trimmed };
+  const chatId = canonicalOf(trimmed);
+  return chatId === undefined ? { ok: false, error: ErrorMessage.chatIdInvalid } : { ok: true, chatId };
+}
 
-  const match = CHAT_ID_PATTERN.exec(trimmed);
-  const { user, group, server } = match?.groups ?? {};
-  if (user === undefined || server === undefined) return { ok: false, error: ErrorMessage.chatIdInvalid };
-  if (!PERSON_SERVERS.has(server)) return { ok: true, chatId: trimmed };
-  return { ok: true, chatId: `${user}${group ?? ""}@${server === "lid" ? "lid" : "c.us"}` };
+/**
+ * Whether a canonical chat id names a person (a phone-number id, a LID, a BSUID): the only ids
+ * that may be aliases, or be looked up with `alt`. Groups, broadcasts, newsletters and old group
+ * ids (`N-M@…`) are not.
+ */
+export function isPersonId(chatId: string): boolean {
+  return PERSON_ID.test(chatId) || BSUID.test(chatId);
 }
 
 /**
@@ -84,6 +124,19 @@ export function parseOtherChatId(
   return result.ok ? result : { ok: false, error: ErrorMessage.chatIdInvalid };
 }
 
+/**
+ * What is wrong with `alt` beside `chatId` (both canonical): `alt` is the other id of the same
+ * person, so neither may be a group, broadcast or newsletter; a reply to a group must go out
+ * from the group's client, never a participant's.
+ */
+export function altError(
+  chatId: string,
+  alt: string | undefined,
+): typeof ErrorMessage.altInvalid | undefined {
+  if (alt === undefined || (isPersonId(chatId) && isPersonId(alt))) return undefined;
+  return ErrorMessage.altInvalid;
+}
+
 /** The `alt` field: validated with {@link parseOtherChatId}, canonical or `undefined`. */
 export const otherChatIdSchema = lazy(() =>
   z
@@ -97,14 +150,11 @@ export const otherChatIdSchema = lazy(() =>
     }),
 );
 
-// A person's canonical ids: a phone-number id or a LID, never a group, broadcast or newsletter.
-const PERSON_ID = /^\d+@(c\.us|lid)$/;
-
 /** An alias: a person's id in any spelling, transformed to its canonical form. */
 export const aliasSchema = lazy(() =>
   z.string({ error: ErrorMessage.aliasInvalid }).transform((raw, context) => {
     const result = parseChatId(raw);
-    if (result.ok && PERSON_ID.test(result.chatId)) return result.chatId;
+    if (result.ok && isPersonId(result.chatId)) return result.chatId;
     context.addIssue({ code: "custom", message: ErrorMessage.aliasInvalid, input: raw });
     return z.NEVER;
   }),

@@ -40,7 +40,10 @@ export interface ChatQuery {
   alt?: string | undefined;
 }
 
-type InputError = typeof ErrorMessage.chatIdRequired | typeof ErrorMessage.chatIdInvalid;
+type InputError =
+  | typeof ErrorMessage.chatIdRequired
+  | typeof ErrorMessage.chatIdInvalid
+  | typeof ErrorMessage.altInvalid;
 type NotFound = typeof ErrorMessage.conversationNotFound | typeof ErrorMessage.clientNotFound;
 
 /** What the caller sees of a chat: its client's session, or the contract's message. */

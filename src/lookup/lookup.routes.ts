@@ -85,8 +85,14 @@ const getClientSessionRoute = defineRoute(
         { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
       ),
       400: errorResponse(
-        "`chatId` is missing, given twice, or not a WhatsApp chat id; `include` names another part.",
-        [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.includeInvalid],
+        "`chatId` is missing, given twice, or not a WhatsApp chat id (`alt` likewise); `alt` with a group, broadcast " +
+          "or newsletter id on either side (`Invalid alt`); `include` names another part.",
+        [
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+          ErrorMessage.altInvalid,
+          ErrorMessage.includeInvalid,
+        ],
       ),
       404: errorResponse(
         "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
@@ -132,7 +138,7 @@ const getClientSessionsRoute = defineRoute(
             { chatId: "555000111@c.us" },
           ],
         },
-        // 100 items of two 128-character ids each fit with room to spare.
+        // 100 items of two 160-character ids each fit with room to spare.
         maxBytes: 64 * 1024,
       },
     },

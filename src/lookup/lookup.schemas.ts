@@ -1,5 +1,6 @@
 import * as z from "zod";
 import {
+  altError,
   CHAT_ID_MAX_LENGTH,
   chatIdSchema,
   otherChatIdSchema,
@@ -41,31 +42,40 @@ const includeQuerySchema = () =>
       type: "string",
     });
 
-/** The query of `GET /api/clients/view`. */
+/** The query of `GET /api/clients/view`: `alt` beside a group, broadcast or newsletter is refused. */
 export const viewClientQuerySchema = lazy(() =>
-  z.object({
-    chatId: chatIdSchema().meta({
-      param: {
-        description:
-          "The WhatsApp chat id (`user@server`). `N@s.whatsapp.net` and `N@c.us` name the same chat, and so do ids with a `:device` part.",
-      },
-      example: "123456789@c.us",
-      type: "string",
-      maxLength: CHAT_ID_MAX_LENGTH,
+  z
+    .object({
+      chatId: chatIdSchema().meta({
+        param: {
+          description:
+            "The chat id as the message carried it: a WhatsApp JID (`user@server`: `N@c.us`, `N@s.whatsapp.net`, " +
+            "`N@hosted`, `N@lid`, `N@hosted.lid`, a group…, with or without a device part), a Cloud API `wa_id` " +
+            "(`N` or `+N`; send `+` as `%2B`) or a business-scoped user id (`CC.X`, `CC.ENT.X`). Every spelling " +
+            "of a phone number is `N@c.us`, of a LID `N@lid`.",
+        },
+        example: "123456789@c.us",
+        type: "string",
+        maxLength: CHAT_ID_MAX_LENGTH,
+      }),
+      alt: otherChatIdSchema().meta({
+        param: {
+          description:
+            "The other id of the same person, when the message carried one (Baileys `key.remoteJidAlt`, Evolution " +
+            "API `remoteJidAlt`, the Cloud API's `user_id` beside `wa_id`): a LID or BSUID for a phone-number " +
+            "`chatId`, or the other way round. The first of `chatId`, `alt` whose conversation has a client " +
+            "answers. Empty means none. Never with a group, broadcast or newsletter on either side (`Invalid alt`).",
+        },
+        example: "987654321098765@lid",
+        type: "string",
+        maxLength: CHAT_ID_MAX_LENGTH,
+      }),
+      include: includeQuerySchema(),
+    })
+    .superRefine(({ chatId, alt }, context) => {
+      const error = altError(chatId, alt);
+      if (error !== undefined) context.addIssue({ code: "custom", message: error, path: ["alt"] });
     }),
-    alt: otherChatIdSchema().meta({
-      param: {
-        description:
-          "The other id of the same person, when the message carried one (Baileys `key.remoteJidAlt`, Evolution " +
-          "API `remoteJidAlt`): a LID for a phone-number `chatId`, or the other way round. The first of `chatId`, " +
-          "`alt` whose conversation has a client answers. Empty means none.",
-      },
-      example: "987654321098765@lid",
-      type: "string",
-      maxLength: CHAT_ID_MAX_LENGTH,
-    }),
-    include: includeQuerySchema(),
-  }),
 );
 
 /**
@@ -121,6 +131,8 @@ const batchItemSchema = () =>
       if (!chat.ok) return { error: chat.error };
       const alt = parseOtherChatId(item.alt);
       if (!alt.ok) return { error: alt.error };
+      const error = altError(chat.chatId, alt.chatId);
+      if (error !== undefined) return { error };
       return { query: { chatId: chat.chatId, alt: alt.chatId } };
     });
 
@@ -150,6 +162,7 @@ export const batchResponseSchema = lazy(() => {
         error: z.enum([
           ErrorMessage.chatIdRequired,
           ErrorMessage.chatIdInvalid,
+          ErrorMessage.altInvalid,
           ErrorMessage.conversationNotFound,
           ErrorMessage.clientNotFound,
         ]),

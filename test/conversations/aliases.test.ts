@@ -221,10 +221,10 @@ describe("DELETE /api/conversations/{chatId}/aliases/{alias}", () => {
     expect(await storedIds(chatId)).toEqual([chatId]);
   });
 
-  it("answers 404 Alias not found for an id that is not one of the conversation's aliases", async () => {
+  it("answers 404 Alias not found for an id that is not one of the conversation's ids", async () => {
     const { chatId } = await seedLinkedChat();
     const other = await seedLinkedChat();
-    for (const alias of [uniqueLid(), chatId, other.chatId]) {
+    for (const alias of [uniqueLid(), other.chatId]) {
       const response = await deleteAlias(chatId, alias);
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ error: "Alias not found" });
@@ -286,19 +286,37 @@ describe("any id of a conversation addresses it", () => {
     expect(await conversationRows(lid)).toEqual([]);
   });
 
-  it("DELETE /api/conversations/{alias} deletes the conversation: every id answers Conversation not found", async () => {
+  it("DELETE /api/conversations/{chatId} deletes the conversation: every id answers Conversation not found", async () => {
     const { chatId } = await seedLinkedChat();
     const lid = uniqueLid();
     await putAlias(chatId, lid);
     await lookup(chatId, reader);
     await lookup(lid, reader);
 
-    expect((await write("DELETE", `/api/conversations/${lid}`, writer)).status).toBe(200);
+    expect((await write("DELETE", `/api/conversations/${chatId}`, writer)).status).toBe(200);
     for (const id of [chatId, lid]) {
       expect(await (await lookup(id, reader)).json()).toEqual({ error: "Conversation not found" });
       expect(await env.CACHE.get(await lookupCacheKey(id))).toBeNull();
     }
     expect(await storedIds(chatId)).toEqual([]);
+  });
+
+  it("DELETE /api/conversations/{alias} answers 409 and deletes nothing: a delete names what it destroys", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    // A chat stored without a client, then merged into a linked one: its id is now an alias.
+    const lid = uniqueLid();
+    await seedConversation({ chatId: lid, clientId: null });
+    expect((await putAlias(chatId, lid)).status).toBe(200);
+    await lookup(lid, reader);
+
+    const response = await write("DELETE", `/api/conversations/${lid}`, writer);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: "Delete a conversation by its chat ID" });
+    expect(await storedIds(chatId)).toEqual([chatId, lid].sort());
+    expect(await conversationRows(chatId)).toEqual([{ chat_id: chatId, client_id: record.id }]);
+    for (const id of [chatId, lid]) {
+      expect(await (await lookup(id, reader)).json()).toEqual({ success: true, record });
+    }
   });
 });
 

@@ -67,9 +67,19 @@ describe("POST /api/clients/view/batch", () => {
       { chatId: uniqueLid(), alt: linked.chatId },
       { chatId: linked.chatId, alt: "nonsense" },
       { chatId: unlinked.chatId, alt: "" },
+      { chatId: linked.chatId, alt: "120363025246125888@g.us" },
+      { chatId: "120363025246125888@g.us", alt: linked.chatId },
+      { chatId: "status@broadcast", alt: "nonsense" },
+      { chatId: `+${linked.chatId.replace("@c.us", "")}`, alt: "US.13491208655302741918" },
     ];
     const answers = await results(await batch(items));
     expect(answers).toEqual(await Promise.all(items.map(alone)));
+    expect(answers.slice(-4)).toEqual([
+      { error: "Invalid alt" },
+      { error: "Invalid alt" },
+      { error: "Invalid chat ID" },
+      { record: linked.record },
+    ]);
     expect(answers.slice(0, 7)).toEqual([
       { record: linked.record },
       { error: "Conversation not found" },

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   lookupCacheKey,
   request,
+  seedClient,
   seedConversation,
   seedLinkedChat,
   seedToken,
@@ -124,7 +125,7 @@ describe("GET /api/clients/view with alt", () => {
 
   it.each([
     ["not a chat id", "alt=hello"],
-    ["over 128 characters", `alt=${"1".repeat(130)}@c.us`],
+    ["over 160 characters", `alt=${"1".repeat(160)}@c.us`],
     ["given twice", "alt=1@lid&alt=2@lid"],
     ["with a control character", "alt=1%00@lid"],
   ])("answers 400 Invalid chat ID for an alt %s", async (_, query) => {
@@ -134,6 +135,56 @@ describe("GET /api/clients/view with alt", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: "Invalid chat ID" });
+  });
+});
+
+describe("alt is the other id of the same person", () => {
+  it.each([
+    ["a group as alt", "PERSON", "120363025246125888@g.us"],
+    ["a group as chatId", "120363025246125888@g.us", "PERSON"],
+    ["an old group id as alt", "PERSON", "4915112345678-1612345678@g.us"],
+    ["a broadcast list as alt", "PERSON", "1234567890@broadcast"],
+    ["the status broadcast as chatId", "status@broadcast", "PERSON"],
+    ["a newsletter as alt", "PERSON", "120363123456789012@newsletter"],
+  ])("answers 400 Invalid alt for %s, even when the other id is found", async (_, chatId, alt) => {
+    const person = await seedLinkedChat();
+    const group = await seedLinkedChat();
+    const groupId = chatId === "PERSON" ? alt : chatId;
+    await write("PUT", `/api/conversations/${encodeURIComponent(groupId)}`, writer, {
+      client_id: group.record.id,
+    });
+    const fill = (id: string) => (id === "PERSON" ? person.chatId : id);
+    const response = await lookupWithAlt(fill(chatId), fill(alt));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "Invalid alt" });
+    // Alone, each answers its own client.
+    const single = await request(`/api/clients/view?chatId=${encodeURIComponent(groupId)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(await single.json()).toEqual({ success: true, record: group.record });
+  });
+
+  it("answers Invalid chat ID before Invalid alt: a malformed id is named first", async () => {
+    const response = await lookupWithAlt("hello", "120363025246125888@g.us");
+    expect(await response.json()).toEqual({ error: "Invalid chat ID" });
+  });
+
+  it("accepts every person's id on both sides: a wa_id with its BSUID, a hosted LID with a phone id", async () => {
+    const client = await seedClient();
+    const bsuid = "US.13491208655302741918";
+    await seedConversation({ chatId: bsuid, clientId: client.id });
+    const record = { id: client.id, session_id: client.sessionId };
+    for (const [chatId, alt] of [
+      ["16505551234", bsuid],
+      ["+16505551234", bsuid],
+      [bsuid, "16505551234@s.whatsapp.net"],
+      ["98765432109876:99@hosted.lid", bsuid],
+    ] as const) {
+      expect(await (await lookupWithAlt(chatId, alt)).json(), `${chatId} ${alt}`).toEqual({
+        success: true,
+        record,
+      });
+    }
   });
 });
 

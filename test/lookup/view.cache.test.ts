@@ -7,9 +7,12 @@ import {
   lookupCacheKey,
   lookupRequest,
   ManualClock,
+  seedClient,
+  seedConversation,
   seedLinkedChat,
   seedToken,
   tierOf,
+  uniqueBsuid,
   uniqueChatId,
   useWorker,
   watchD1,
@@ -124,6 +127,65 @@ describe("the cache tiers of the lookup", () => {
     await lookup(chatId, token);
     expect(await (await lookup(baileys, token)).json()).toEqual({ success: true, record });
     expect(conversationReads(statements)).toEqual([]);
+  });
+
+  it("keys every tier by the canonical id for a Cloud API number and a hosted device too", async () => {
+    const { chatId, record } = await seedLinkedChat();
+    const number = chatId.replace("@c.us", "");
+    useWorker(MEMORY_OFF);
+    await lookup(`+${number}`, token);
+    await lookup(`${number}:99@hosted`, token);
+
+    const statements = watchD1();
+    expect(await (await lookup(number, token)).json()).toEqual({ success: true, record });
+    expect(conversationReads(statements)).toEqual([]);
+    useWorker({});
+    await lookup(`${number}.0:2@s.whatsapp.net`, token);
+    expect(await (await lookup(`${number}@hosted`, token)).json()).toEqual({ success: true, record });
+    expect(conversationReads(statements)).toEqual([]);
+  });
+
+  it("costs the same D1 and KV calls for a business-scoped user id as for a phone-number id, in every tier", async () => {
+    const client = await seedClient();
+    const phone = await seedConversation({ clientId: client.id });
+    const bsuid = await seedConversation({ chatId: uniqueBsuid(), clientId: client.id });
+    const statements = watchD1();
+    const kvGet = vi.spyOn(env.CACHE, "get");
+    const kvPut = vi.spyOn(env.CACHE, "put");
+
+    /** The storage calls of each lookup of `chatId`: its first misses, then by KV, then from memory. */
+    const costOf = async (chatId: string) => {
+      const costs: { tier: string | undefined; d1: number; kvGets: number; kvPuts: number }[] = [];
+      const measure = async () => {
+        statements.length = 0;
+        kvGet.mockClear();
+        kvPut.mockClear();
+        const response = await lookup(chatId, token);
+        expect(response.status).toBe(200);
+        costs.push({
+          tier: tierOf(response),
+          // The token's check is the same for both: only the chat's reads count.
+          d1: statements.filter((sql) => sql.includes('"chat_ids"')).length,
+          kvGets: kvGet.mock.calls.length,
+          kvPuts: kvPut.mock.calls.length,
+        });
+      };
+      useWorker(MEMORY_OFF);
+      for (let i = 0; i < 3; i++) await measure();
+      useWorker({});
+      for (let i = 0; i < 2; i++) await measure();
+      return costs;
+    };
+
+    const byPhone = await costOf(phone.chatId);
+    expect(byPhone).toEqual([
+      { tier: "d1", d1: 1, kvGets: 1, kvPuts: 0 },
+      { tier: "d1", d1: 1, kvGets: 1, kvPuts: 1 },
+      { tier: "kv", d1: 0, kvGets: 1, kvPuts: 0 },
+      { tier: "kv", d1: 0, kvGets: 1, kvPuts: 0 },
+      { tier: "memory", d1: 0, kvGets: 0, kvPuts: 0 },
+    ]);
+    expect(await costOf(bsuid.chatId)).toEqual(byPhone);
   });
 
   it("does not put not-found answers in KV", async () => {

@@ -98,7 +98,7 @@ describe("GET /api/clients/view", () => {
 
   it.each([
     ["given twice", "chatId=1@c.us&chatId=2@c.us"],
-    ["longer than 128 characters", `chatId=${"1".repeat(124)}@c.us`],
+    ["longer than 160 characters", `chatId=${"1".repeat(156)}@c.us`],
     ["with a control character", "chatId=123%0A456@c.us"],
     ["not of the form user@server", "chatId=hello"],
     ["on another server", "chatId=123@example.com"],

@@ -3,9 +3,8 @@
  * plainly for property tests to compare the service with: no regular expression and nothing
  * from src/, so that it cannot share a mistake with src/domain/chat-id.ts.
  *
- * Each accepted spelling is one {@link ChatIdForm} in {@link FORMS}; the forms of "Ids from every
- * WhatsApp stack" (Cloud API numbers, hosted devices, business-scoped user ids) are added there,
- * with the longer limit that comes with them.
+ * Each accepted spelling is one {@link ChatIdForm} in {@link FORMS}, with the forms of "Ids from
+ * every WhatsApp stack" (Cloud API numbers, hosted devices, business-scoped user ids).
  */
 
 /** What the contract says a chat id is: its canonical form, or the 400 it answers. */
@@ -14,7 +13,7 @@ export type ExpectedChatId =
   | { ok: false; error: "Chat ID is required" | "Invalid chat ID" };
 
 /** The longest chat id, in UTF-16 code units, surrounding white space included. */
-export const MAX_CHAT_ID_LENGTH = 128;
+export const MAX_CHAT_ID_LENGTH = 160;
 
 /**
  * One spelling of a chat id: its canonical form, or `undefined` when `id` is not of this form.
@@ -72,15 +71,31 @@ function withoutSurroundingWhiteSpace(raw: string): string {
 /** The only chat id that is not digits before its `@`: the status broadcast, kept as it is. */
 const statusBroadcast: ChatIdForm = (id) => (id === "status@broadcast" ? id : undefined);
 
-/** Servers whose ids name a person: every spelling of one person has one canonical id. */
-const PERSON_SERVERS: Record<string, string> = { "c.us": "c.us", "s.whatsapp.net": "c.us", lid: "lid" };
+function isAsciiLetterOrDigit(character: string): boolean {
+  return (
+    isDigit(character) || (character >= "a" && character <= "z") || (character >= "A" && character <= "Z")
+  );
+}
+
+/**
+ * Servers whose ids name a person: every spelling of one person has one canonical id. `hosted`
+ * and `hosted.lid` are a Cloud API number's device as the web protocol names it.
+ */
+const PERSON_SERVERS: Record<string, string> = {
+  "c.us": "c.us",
+  "s.whatsapp.net": "c.us",
+  hosted: "c.us",
+  lid: "lid",
+  "hosted.lid": "lid",
+};
 /** Servers whose ids are kept exactly as given. */
 const OTHER_SERVERS = ["g.us", "broadcast", "newsletter"];
 
 /**
  * `user@server` of the web protocol: user is a number, then optionally `-number` (old group
- * ids), `_number` (an agent) and `:number` (a device), in that order. A person's agent and device
- * parts name one of their devices, never another chat, so the canonical id drops them.
+ * ids), `_number` or `.number` (an agent, the second as whatsmeow writes it) and `:number` (a
+ * device), in that order. A person's agent and device parts name one of their devices, never
+ * another chat, so the canonical id drops them.
  */
 const webId: ChatIdForm = (id) => {
   const at = id.indexOf("@");
@@ -104,7 +119,7 @@ const webId: ChatIdForm = (id) => {
 
   const number = readNumber();
   const group = readPart("-");
-  const agent = readPart("_");
+  const agent = user[position] === "." ? readPart(".") : readPart("_");
   const device = readPart(":");
   if (number === undefined || group === undefined || agent === undefined || device === undefined)
     return undefined;
@@ -113,8 +128,48 @@ const webId: ChatIdForm = (id) => {
   return `${number}${group === null ? "" : `-${group}`}@${personServer}`;
 };
 
-/** Every spelling the contract accepts today. */
-const FORMS: readonly ChatIdForm[] = [statusBroadcast, webId];
+/**
+ * The Cloud API's `wa_id`: a phone number in E.164 without separators, optionally after `+`: 7
+ * to 15 digits, the first not 0. The same person as `N@c.us`.
+ */
+const waId: ChatIdForm = (id) => {
+  const number = id.startsWith("+") ? id.slice(1) : id;
+  if (number.length < 7 || number.length > 15 || number.startsWith("0")) return undefined;
+  for (const character of number) if (!isDigit(character)) return undefined;
+  return `${number}@c.us`;
+};
+
+/**
+ * A business-scoped user id of the Cloud API: two upper-case letters (a country), `.`, then 1
+ * to 128 ASCII letters and digits; a parent one has `ENT.` after the country. Kept as given:
+ * upper and lower case are different ids.
+ */
+const businessScopedUserId: ChatIdForm = (id) => {
+  const country = id.slice(0, 2);
+  if (country.length !== 2 || [...country].some((letter) => letter < "A" || letter > "Z")) return undefined;
+  if (id[2] !== ".") return undefined;
+  const rest = id.slice(3);
+  const letters = rest.startsWith("ENT.") ? rest.slice(4) : rest;
+  if (letters.length < 1 || letters.length > 128) return undefined;
+  return [...letters].every(isAsciiLetterOrDigit) ? id : undefined;
+};
+
+/** Every spelling the contract accepts. */
+const FORMS: readonly ChatIdForm[] = [statusBroadcast, webId, waId, businessScopedUserId];
+
+/**
+ * Whether a canonical id names a person (a phone-number id, a LID, a BSUID): what the contract
+ * allows as an alias, and on both sides of a lookup with `alt`.
+ */
+export function isPersonChatId(chatId: string): boolean {
+  if (businessScopedUserId(chatId) === chatId) return true;
+  for (const server of ["@c.us", "@lid"]) {
+    if (!chatId.endsWith(server)) continue;
+    const user = chatId.slice(0, -server.length);
+    return user.length > 0 && [...user].every(isDigit);
+  }
+  return false;
+}
 
 /**
  * What the contract says of a chat id as a caller sent it, checked in the service's order: too

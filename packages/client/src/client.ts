@@ -90,11 +90,11 @@ export interface LookupClient {
   getConversation(chatId: string): Promise<ConversationResult>;
   /** Links a chat to a client, or unlinks it with `clientId: null`, creating it if needed (`clients:write`). */
   putConversation(chatId: string, fields: { clientId: string | null }): Promise<ConversationWriteResult>;
-  /** Deletes the conversation that has `chatId` among its ids, with all its ids (`clients:write`). */
+  /** Deletes the conversation whose own chat id is `chatId`, with all its ids; an alias answers 409 (`clients:write`). */
   deleteConversation(chatId: string): Promise<WriteResult>;
-  /** Makes `alias` (a LID or phone-number id) an id of the conversation of `chatId`, merging if needed (`clients:write`). */
+  /** Makes `alias` (a LID, phone-number id or BSUID) an id of the conversation of `chatId`, merging if needed (`aliases:write`). */
   addAlias(chatId: string, alias: string): Promise<ConversationWriteResult>;
-  /** Removes `alias` from the conversation of `chatId` (`clients:write`). */
+  /** Removes `alias`, any id but the last, its own chat id included, from the conversation of `chatId` (`clients:write`). */
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
   /** Reports a session's status; the newest report by its time wins (`sessions:write`). */
   putSessionStatus(sessionId: string, report: StatusReport): Promise<SessionStatusWriteResult>;

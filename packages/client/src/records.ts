@@ -114,6 +114,7 @@ export function readConversation(body: unknown): Conversation | undefined {
 const LOOKUP_STATUS: Record<LookupError, 400 | 404> = {
   "Chat ID is required": 400,
   "Invalid chat ID": 400,
+  "Invalid alt": 400,
   "Conversation not found": 404,
   "Client not found": 404,
 };

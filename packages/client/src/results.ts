@@ -39,7 +39,7 @@ export type SessionLookup = SessionFound | Failure;
 /** The messages one lookup of a batch may answer. */
 export type LookupError = Extract<
   ErrorMessage,
-  "Chat ID is required" | "Invalid chat ID" | "Conversation not found" | "Client not found"
+  "Chat ID is required" | "Invalid chat ID" | "Invalid alt" | "Conversation not found" | "Client not found"
 >;
 
 /** One lookup of a batch that found no session: the status and message the single lookup answers. */

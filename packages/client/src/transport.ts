@@ -20,7 +20,7 @@ export type FetchFunction = (url: string, init: RequestInit) => Promise<Response
 export interface ClientOptions {
   /** Where the service runs, such as `https://lookup.example.workers.dev` (a path prefix is kept). */
   baseUrl: string;
-  /** An API token: `clients:read` for lookups, `clients:write` for the rest. */
+  /** An API token: `clients:read` for lookups, `aliases:write` for `addAlias`, `clients:write` for the rest. */
   token: string;
   /** Give up on a call after this many milliseconds (default 10,000): it answers `Timeout`. */
   timeoutMs?: number | undefined;

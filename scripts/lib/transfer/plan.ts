@@ -4,7 +4,7 @@
  * stored conversation its ids address (stored conversations it spans merged into the first),
  * with no client mapping ever lost or replaced. Nothing is deleted.
  */
-import { aliasSchema } from "../../../src/domain/chat-id.ts";
+import { isPersonId } from "../../../src/domain/chat-id.ts";
 import type { FileGroups } from "./groups.ts";
 import { type Problems, show } from "./problems.ts";
 import type { ImportRecord } from "./records.ts";
@@ -64,7 +64,6 @@ export interface ImportPlan {
   summary: ImportSummary;
 }
 
-const isPersonId = (id: string) => aliasSchema().safeParse(id).success;
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -151,10 +150,18 @@ export function planImport(
     for (const id of notPerson) {
       problems.add(
         lineOf(id),
-        `${show(id)} would become an alias of ${show(chatId)}, and only a person's id (N@c.us or N@lid) can be an alias`,
+        `${show(id)} would become an alias of ${show(chatId)}, and only a person's id (N@c.us, N@lid or a business-scoped user id) can be an alias`,
       );
     }
     if (notPerson.length > 0) continue;
+    // A conversation stored before groups were refused aliases may still have one.
+    if (!isPersonId(chatId) && (added.length > 0 || existing.size > 1)) {
+      problems.add(
+        lineOf(ids.find((id) => id !== chatId) ?? chatId),
+        `${show(chatId)} is not a person's id: only a person's conversation has aliases`,
+      );
+      continue;
+    }
 
     const merged =
       client ?? [...existing.keys()].find((conversation) => conversation.clientId !== null)?.clientId ?? null;

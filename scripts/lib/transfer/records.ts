@@ -2,7 +2,7 @@
  * One conversation of an import file: the fields of a line (NDJSON or CSV) checked with the
  * API's own rules and put in canonical form, or the reasons they cannot be.
  */
-import { aliasSchema, CONTROL_CHARACTERS, parseChatId } from "../../../src/domain/chat-id.ts";
+import { aliasSchema, CONTROL_CHARACTERS, isPersonId, parseChatId } from "../../../src/domain/chat-id.ts";
 import { clientIdSchema } from "../../../src/domain/client.ts";
 import { show } from "./problems.ts";
 
@@ -47,6 +47,9 @@ export function toRecord(
   const clientId = checkClientId(fields.client_id, "client_id" in fields, reasons);
   const sessionId = checkSessionId(fields.session_id, fields.client_id, reasons);
   const aliases = checkAliases(fields.aliases, reasons);
+  if (chatId !== undefined && aliases.length > 0 && !isPersonId(chatId)) {
+    reasons.push(`chat_id ${show(chatId)} is not a person's id: only a person's conversation has aliases`);
+  }
   if (reasons.length > 0 || chatId === undefined || clientId === undefined || sessionId === undefined) {
     return { reasons };
   }
@@ -132,7 +135,10 @@ function checkAliases(value: unknown, reasons: string[]): readonly string[] {
     }
     const result = aliasSchema().safeParse(alias);
     if (result.success) aliases.add(result.data);
-    else reasons.push(`alias ${show(alias)} is not a person's id (N@c.us, N@s.whatsapp.net or N@lid)`);
+    else
+      reasons.push(
+        `alias ${show(alias)} is not a person's id (a phone-number id such as N@c.us or N, a LID N@lid, a business-scoped user id CC.X)`,
+      );
   }
   return [...aliases];
 }

@@ -8,6 +8,7 @@
  * follow merges), and session changes last: a run that fails before them changes them on the
  * next run, which then also clears their cached answers.
  */
+import { NEXT_ADDED_SEQ } from "../../../src/db/schema.ts";
 import type { D1Connection } from "../d1.ts";
 import type { ClientSession, ImportPlan } from "./plan.ts";
 import { Progress } from "./progress.ts";
@@ -70,8 +71,9 @@ export function* planStatements(plan: ImportPlan): Generator<Statement> {
     plan.merges.map((merge) => literal(merge.sourceId)),
     ") AND NOT EXISTS (SELECT 1 FROM chat_ids AS c WHERE c.conversation_id = conversation.id)",
   );
+  // The aliases of one statement are numbered as added at once (see added_seq in src/db/schema.ts).
   yield* multiRow(
-    "INSERT INTO chat_ids (chat_id, conversation_id) SELECT v.column1, o.conversation_id FROM (VALUES ",
+    `INSERT INTO chat_ids (chat_id, conversation_id, added_seq) SELECT v.column1, o.conversation_id, ${NEXT_ADDED_SEQ} FROM (VALUES `,
     (function* () {
       for (const alias of plan.aliases) yield row(alias.alias, alias.ownerChatId);
     })(),
