@@ -12,6 +12,8 @@ export default defineConfig(async () => {
           bindings: {
             // Test-only: the migrations test/setup.ts applies to each file's D1.
             TEST_MIGRATIONS: migrations,
+            // As npm start sets it: webhooks may be http://127.0.0.1:PORT (never in a deploy).
+            ALLOW_LOCAL_WEBHOOKS: "true",
           },
           // Test-only: a database the migration test applies migrations to one at a time.
           d1Databases: ["MIGRATION_DB"],

@@ -58,7 +58,7 @@ function measure(db: DatabaseSync): Sizes {
     tables.set(table, entry);
   }
   for (const [table, entry] of tables) {
-    if (["clients", "conversation", "chat_ids"].includes(table)) {
+    if (["clients", "conversation", "chat_ids", "events"].includes(table)) {
       entry.rows = (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     }
   }

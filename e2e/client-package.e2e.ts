@@ -70,6 +70,31 @@ function tourResults(runId: string) {
     putClient: { ...found, ...written },
     putConversation: { ...written, chatId, clientId, aliases: [] },
     readOwnWrite: found,
+    listEvents: {
+      ok: true,
+      events: [
+        {
+          id: expect.stringMatching(/^evt_/),
+          at: expect.any(String),
+          type: "conversation.linked",
+          actor: "e2e-read-write",
+          chatId,
+          clientId,
+          sessionId: `session-${runId}`,
+          after: { client_id: clientId, session_id: `session-${runId}` },
+        },
+        {
+          id: expect.stringMatching(/^evt_/),
+          at: expect.any(String),
+          type: "client.upserted",
+          actor: "e2e-read-write",
+          clientId,
+          sessionId: `session-${runId}`,
+          after: { session_id: `session-${runId}` },
+        },
+      ],
+      next: null,
+    },
     addAlias: { ...written, chatId, clientId, aliases: [lid] },
     byAlt: found,
     batch: {
@@ -81,6 +106,25 @@ function tourResults(runId: string) {
       ],
     },
     getConversation: { ok: true, chatId, clientId, aliases: [lid] },
+    putWebhook: {
+      ok: true,
+      name: `package-${runId}`,
+      url: "https://receiver.example.com/hook",
+      events: ["client.*"],
+      secret: expect.stringMatching(/^whsec_/),
+    },
+    listWebhooks: {
+      ok: true,
+      webhooks: [
+        {
+          name: `package-${runId}`,
+          url: "https://receiver.example.com/hook",
+          events: ["client.*"],
+          disabled: false,
+        },
+      ],
+    },
+    deleteWebhook: { ok: true },
     putSessionStatus: {
       ...written,
       sessionId: `session-${runId}`,

@@ -61,6 +61,12 @@ describe("npm run deploy with placeholder ids", () => {
       `Local migrations: ${migrations.sort().join(", ")}. Which are pending only the remote database`,
     );
     expect(result.stdout).toContain("npx wrangler deploy --env production");
+    for (const queue of [
+      "chat-session-lookup-production-webhooks",
+      "chat-session-lookup-production-webhooks-dlq",
+    ]) {
+      expect(result.stdout).toContain(`npx wrangler queues create ${queue} --env production`);
+    }
     expect(result.stdout).toContain(
       'env.production.d1_databases[0].database_id = "REPLACE_WITH_PRODUCTION_D1_DATABASE_ID"',
     );

@@ -4,7 +4,7 @@
  * nothing, merges with stored data, conflicts with it, `--dry-run`, the cached answers an import
  * makes stale, and a run cut short by a failing request, then completed by running it again.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,6 +68,7 @@ function summary(result: ScriptResult) {
     updated: count(/conversations: +[\d,]+ created, ([\d,]+) updated/),
     unchanged: count(/conversations: +[\d,]+ created, [\d,]+ updated, ([\d,]+) unchanged/),
     merges: count(/merges: +([\d,]+)/),
+    moved: count(/moved: +([\d,]+) to another client/),
     aliases: count(/aliases added: +([\d,]+)/),
     clientsCreated: count(/clients: +([\d,]+) created/),
     clientsUpdated: count(/clients: +[\d,]+ created, ([\d,]+) updated/),
@@ -146,6 +147,8 @@ describe("export, import into an empty database, export", () => {
     expect(written.code, written.stderr).toBe(0);
     expect(written.stderr).toContain("Exported 6 conversations");
     expect(await readFile(out, "utf8")).toBe(exportA);
+    // It holds phone numbers: readable by its owner only.
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
 
     expect(summary(await importFile(out, "round-b"))).toMatchObject(created);
     expect(await exported("round-b")).toBe(exportA);
@@ -266,6 +269,88 @@ describe("an import over stored data", () => {
         "9101@lid": false,
         "500@c.us": true,
       });
+    },
+  );
+});
+
+describe("--move", () => {
+  it(
+    "moves stored chats to the file's client, counted and recorded as the import's events, and clears their cache",
+    SLOW,
+    async () => {
+      const base = await file(
+        "move-base.ndjson",
+        lines(
+          { chat_id: "100@c.us", client_id: "acme", session_id: "s1", aliases: ["9100@lid"] },
+          { chat_id: "200@c.us", client_id: "acme", session_id: "s1" },
+          { chat_id: "300@c.us", client_id: "zeta", session_id: "z1" },
+        ),
+      );
+      summary(await importFile(base, "move"));
+      const persistTo = join(workDir, "move");
+      const db = await openD1({ remote: false, persistTo });
+      try {
+        for (const id of ["100@c.us", "9100@lid", "300@c.us"])
+          await db.kv?.put(await cacheKeyOf(id), JSON.stringify({ id: "acme", session_id: "s1" }));
+      } finally {
+        await db.close();
+      }
+      const sync = await file(
+        "move-sync.ndjson",
+        lines(
+          { chat_id: "100@c.us", client_id: "zeta", session_id: "z1" },
+          { chat_id: "200@c.us", client_id: "acme", session_id: "s1" },
+        ),
+      );
+      const refused = await importFile(sync, "move");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        '"100@c.us" belongs in the database to a conversation of client "acme", not "zeta" (--move moves it)',
+      );
+
+      const dryRun = summary(await importFile(sync, "move", "--move", "--dry-run"));
+      expect(dryRun).toMatchObject({ moved: 1, updated: 1, unchanged: 1, cacheEntries: 2 });
+      const moved = summary(await importFile(sync, "move", "--move"));
+      expect(moved).toMatchObject({ moved: 1, updated: 1, unchanged: 1, cacheEntries: 2 });
+      expect(await exported("move")).toBe(
+        lines(
+          { chat_id: "100@c.us", client_id: "zeta", session_id: "z1", aliases: ["9100@lid"] },
+          { chat_id: "200@c.us", client_id: "acme", session_id: "s1", aliases: [] },
+          { chat_id: "300@c.us", client_id: "zeta", session_id: "z1", aliases: [] },
+        ),
+      );
+      const after = await openD1({ remote: false, persistTo });
+      try {
+        const entries = await Promise.all(
+          ["100@c.us", "9100@lid", "300@c.us"].map(
+            async (id) => (await after.kv?.get(await cacheKeyOf(id))) !== null,
+          ),
+        );
+        expect(entries).toEqual([false, false, true]);
+        const events = await after.query(
+          "SELECT type, actor, before, after FROM events WHERE chat_id = '100@c.us' ORDER BY seq",
+        );
+        expect(events).toEqual([
+          {
+            type: "conversation.linked",
+            actor: "import",
+            before: null,
+            after: '{"client_id":"acme","session_id":"s1"}',
+          },
+          { type: "alias.added", actor: "import", before: null, after: '{"alias":"9100@lid"}' },
+          {
+            type: "conversation.linked",
+            actor: "import",
+            before: '{"client_id":"acme","session_id":"s1"}',
+            after: '{"client_id":"zeta","session_id":"z1"}',
+          },
+        ]);
+      } finally {
+        await after.close();
+      }
+      // The same sync again changes nothing.
+      const again = summary(await importFile(sync, "move", "--move"));
+      expect(changes(again) + again.moved).toBe(0);
     },
   );
 });

@@ -1,17 +1,30 @@
 /**
- * The import's pure parts, in process and without a database: CSV records, the checks of a line,
- * the problem report, the grouping of lines, the plan over a given stored state, and the SQL's
- * size bounds. The command itself, on a real local D1, is in import-export.e2e.ts.
+ * The import's parts, in process and without D1: CSV records, the checks of a line, the problem
+ * report, the grouping of lines, the plan over a given stored state (in the import's own scratch
+ * database), over-long lines and records, and the SQL's size bounds. The command itself, on a
+ * real local D1, is in import-export.e2e.ts.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { conversationIds } from "../scripts/lib/transfer/conversation-ids.ts";
 import { type CsvOutcome, CsvReader } from "../scripts/lib/transfer/csv.ts";
-import { groupRecords } from "../scripts/lib/transfer/groups.ts";
-import { type ImportPlan, planImport } from "../scripts/lib/transfer/plan.ts";
+import { FileGroups } from "../scripts/lib/transfer/groups.ts";
+import { planImport } from "../scripts/lib/transfer/plan.ts";
 import { Problems } from "../scripts/lib/transfer/problems.ts";
+import { readImportFile } from "../scripts/lib/transfer/read-file.ts";
+import { MAX_LINE_BYTES } from "../scripts/lib/transfer/read-lines.ts";
 import { type ImportRecord, toRecord } from "../scripts/lib/transfer/records.ts";
+import { ImportScratch } from "../scripts/lib/transfer/scratch.ts";
 import { multiRow, STATEMENT_BYTES } from "../scripts/lib/transfer/sql.ts";
-import type { StoredConversation, StoredState } from "../scripts/lib/transfer/stored.ts";
+import type { StoredConversation } from "../scripts/lib/transfer/stored.ts";
+import { planStatements } from "../scripts/lib/transfer/write.ts";
+
+const opened: ImportScratch[] = [];
+afterEach(() => {
+  for (const scratch of opened.splice(0)) scratch.close();
+});
 
 function readCsv(text: string): CsvOutcome[] {
   const reader = new CsvReader();
@@ -27,25 +40,70 @@ function records(lines: Record<string, unknown>[]): ImportRecord[] {
   });
 }
 
-/** A stored state of whole conversations: every id of each maps to it. */
+/** A stored state: whole conversations (every id of each maps to it), and clients' sessions. */
+interface StoredState {
+  conversations: (StoredConversation & { ids: string[] })[];
+  sessions: Record<string, string>;
+}
+
 function storedState(
   conversations: (StoredConversation & { ids: string[] })[],
   sessions: Record<string, string> = {},
 ): StoredState {
-  const byId = new Map<string, StoredConversation>();
-  for (const { ids, ...conversation } of conversations) {
-    for (const id of ids) byId.set(id, conversation);
-  }
-  return { conversations: byId, sessions: new Map(Object.entries(sessions)) };
+  return { conversations, sessions };
 }
 
-function plan(lines: Record<string, unknown>[], stored = storedState([])) {
-  const parsed = records(lines);
+/** What the plan in `scratch` would write, as lists. */
+function planned(scratch: ImportScratch) {
+  const rows = (sql: string) => scratch.all(sql).map((row) => ({ ...row }));
+  return {
+    conversations: rows(
+      "SELECT chat_id AS chatId, client_id AS clientId FROM plan_conversations ORDER BY chat_id",
+    ),
+    aliases: rows("SELECT alias, owner_chat_id AS ownerChatId FROM plan_aliases ORDER BY alias"),
+    links: rows(
+      "SELECT conversation_id AS conversationId, client_id AS clientId FROM plan_links ORDER BY conversation_id",
+    ),
+    moves: rows(
+      "SELECT conversation_id AS conversationId, client_id AS clientId, from_client_id AS fromClientId FROM plan_moves ORDER BY conversation_id",
+    ),
+    merges: rows(
+      "SELECT source_id AS sourceId, target_id AS targetId, client_id AS clientId FROM plan_merges ORDER BY source_id",
+    ),
+    newClients: rows(
+      "SELECT c.client_id AS id, c.session_id AS sessionId FROM client_sessions AS c LEFT JOIN stored_sessions AS s USING (client_id) WHERE s.client_id IS NULL ORDER BY c.client_id",
+    ),
+    sessionChanges: rows(
+      "SELECT c.client_id AS id, c.session_id AS sessionId FROM client_sessions AS c JOIN stored_sessions AS s USING (client_id) WHERE s.session_id <> c.session_id ORDER BY c.client_id",
+    ),
+  };
+}
+
+async function plan(lines: Record<string, unknown>[], stored = storedState([]), move = false) {
+  const scratch = await ImportScratch.open();
+  opened.push(scratch);
   const problems = new Problems();
-  const grouped = groupRecords(parsed, problems);
-  let next = 0;
-  const result: ImportPlan = planImport(parsed, grouped, stored, problems, () => `new-${next++}`);
-  return { result, problems, report: problems.report("file") };
+  const groups = new FileGroups(scratch);
+  for (const record of records(lines)) groups.add(record, problems);
+  groups.joinRepeats(problems);
+  // The stored state, as readStoredState leaves it for the file's ids and clients.
+  for (const { ids, ...conversation } of stored.conversations) {
+    for (const id of ids) {
+      if (scratch.get("SELECT 1 AS found FROM first_of WHERE id = ?", id) === undefined) continue;
+      scratch.run(
+        "INSERT INTO stored (id, conversation_id, own_chat_id, client_id) VALUES (?, ?, ?, ?)",
+        id,
+        conversation.id,
+        conversation.chatId,
+        conversation.clientId,
+      );
+    }
+  }
+  for (const [client, session] of Object.entries(stored.sessions)) {
+    scratch.run("INSERT INTO stored_sessions (client_id, session_id) VALUES (?, ?)", client, session);
+  }
+  const summary = planImport(groups, scratch, problems, { move });
+  return { result: { ...planned(scratch), summary }, problems, report: problems.report("file"), scratch };
 }
 
 describe("CSV records", () => {
@@ -170,14 +228,14 @@ describe("the problem report", () => {
 });
 
 describe("the plan", () => {
-  it("makes lines that share an id one conversation, the first line's chat id its own", () => {
-    const { result, problems } = plan([
+  it("makes lines that share an id one conversation, the first line's chat id its own", async () => {
+    const { result, problems } = await plan([
       { chat_id: "1@c.us", client_id: null },
       { chat_id: "2@lid", client_id: "c1", session_id: "s1", aliases: ["1@c.us"] },
       { chat_id: "3@c.us", client_id: null, aliases: ["2@lid"] },
     ]);
     expect(problems.count).toBe(0);
-    expect(result.conversations).toEqual([{ id: "new-0", chatId: "1@c.us", clientId: "c1" }]);
+    expect(result.conversations).toEqual([{ chatId: "1@c.us", clientId: "c1" }]);
     expect(result.aliases).toEqual([
       { alias: "2@lid", ownerChatId: "1@c.us" },
       { alias: "3@c.us", ownerChatId: "1@c.us" },
@@ -185,8 +243,8 @@ describe("the plan", () => {
     expect(result.newClients).toEqual([{ id: "c1", sessionId: "s1" }]);
   });
 
-  it("refuses one client with two sessions, and one person with two clients, at their lines", () => {
-    const { problems, report } = plan([
+  it("refuses one client with two sessions, and one person with two clients, at their lines", async () => {
+    const { problems, report } = await plan([
       { chat_id: "1@c.us", client_id: "c1", session_id: "s1" },
       { chat_id: "2@c.us", client_id: "c1", session_id: "s2" },
       { chat_id: "3@c.us", client_id: "c2", session_id: "s3", aliases: ["1@c.us"] },
@@ -198,11 +256,14 @@ describe("the plan", () => {
     );
   });
 
-  it("adds to the stored conversation any id addresses, never unlinking it with a null client", () => {
+  it("adds to the stored conversation any id addresses, never unlinking it with a null client", async () => {
     const stored = storedState([{ id: "k1", chatId: "1@c.us", clientId: "c1", ids: ["1@c.us", "2@lid"] }], {
       c1: "s1",
     });
-    const { result, problems } = plan([{ chat_id: "2@lid", client_id: null, aliases: ["3@lid"] }], stored);
+    const { result, problems } = await plan(
+      [{ chat_id: "2@lid", client_id: null, aliases: ["3@lid"] }],
+      stored,
+    );
     expect(problems.count).toBe(0);
     expect(result.conversations).toEqual([]);
     expect(result.links).toEqual([]);
@@ -210,24 +271,27 @@ describe("the plan", () => {
     expect(result.summary).toMatchObject({ conversationsUpdated: 1, aliasesAdded: 1 });
   });
 
-  it("merges stored conversations a line spans into the first, keeping their one client", () => {
+  it("merges stored conversations a line spans into the first, keeping their one client", async () => {
     const stored = storedState([
       { id: "k1", chatId: "1@c.us", clientId: null, ids: ["1@c.us"] },
       { id: "k2", chatId: "2@lid", clientId: "c1", ids: ["2@lid"] },
     ]);
-    const { result, problems } = plan([{ chat_id: "1@c.us", client_id: null, aliases: ["2@lid"] }], stored);
+    const { result, problems } = await plan(
+      [{ chat_id: "1@c.us", client_id: null, aliases: ["2@lid"] }],
+      stored,
+    );
     expect(problems.count).toBe(0);
     expect(result.links).toEqual([{ conversationId: "k1", clientId: "c1" }]);
     expect(result.merges).toEqual([{ sourceId: "k2", targetId: "k1", clientId: "c1" }]);
     expect(result.summary).toMatchObject({ conversationsUpdated: 1, merges: 1, aliasesAdded: 0 });
   });
 
-  it("refuses what would lose or replace a stored client", () => {
+  it("refuses what would lose or replace a stored client", async () => {
     const stored = storedState([
       { id: "k1", chatId: "1@c.us", clientId: "c1", ids: ["1@c.us"] },
       { id: "k2", chatId: "2@lid", clientId: "c2", ids: ["2@lid"] },
     ]);
-    const { report, problems } = plan(
+    const { report, problems } = await plan(
       [
         { chat_id: "1@c.us", client_id: "c3", session_id: "s3" },
         { chat_id: "5@c.us", client_id: null, aliases: ["1@c.us", "2@lid"] },
@@ -240,22 +304,22 @@ describe("the plan", () => {
     );
   });
 
-  it("refuses two stored conversations of two clients named by one line", () => {
+  it("refuses two stored conversations of two clients named by one line", async () => {
     const stored = storedState([
       { id: "k1", chatId: "1@c.us", clientId: "c1", ids: ["1@c.us"] },
       { id: "k2", chatId: "2@lid", clientId: "c2", ids: ["2@lid"] },
     ]);
-    const { report } = plan([{ chat_id: "1@c.us", client_id: null, aliases: ["2@lid"] }], stored);
+    const { report } = await plan([{ chat_id: "1@c.us", client_id: null, aliases: ["2@lid"] }], stored);
     expect(report).toContain(
       'line 1: "1@c.us" and "2@lid" belong in the database to conversations of two clients ("c1", "c2"): merging them would lose a mapping',
     );
   });
 
-  it("refuses aliases of a group that an older version gave one in the database", () => {
+  it("refuses aliases of a group that an older version gave one in the database", async () => {
     const stored = storedState([
       { id: "k1", chatId: "120363@g.us", clientId: null, ids: ["120363@g.us", "2@lid"] },
     ]);
-    const { result, problems, report } = plan(
+    const { result, problems, report } = await plan(
       [{ chat_id: "2@lid", client_id: null, aliases: ["3@lid"] }],
       stored,
     );
@@ -266,8 +330,8 @@ describe("the plan", () => {
     expect(result.aliases).toEqual([]);
   });
 
-  it("counts stored clients as created, updated (a new session) or unchanged", () => {
-    const { result } = plan(
+  it("counts stored clients as created, updated (a new session) or unchanged", async () => {
+    const { result } = await plan(
       [
         { chat_id: "1@c.us", client_id: "c1", session_id: "s1" },
         { chat_id: "2@c.us", client_id: "c2", session_id: "new" },
@@ -278,6 +342,129 @@ describe("the plan", () => {
     expect(result.sessionChanges).toEqual([{ id: "c2", sessionId: "new" }]);
     expect(result.newClients).toEqual([{ id: "c3", sessionId: "s3" }]);
     expect(result.summary).toMatchObject({ clientsCreated: 1, clientsUpdated: 1, clientsUnchanged: 1 });
+  });
+});
+
+describe("--move", () => {
+  const stored = () =>
+    storedState(
+      [
+        { id: "k1", chatId: "1@c.us", clientId: "c1", ids: ["1@c.us", "1@lid"] },
+        { id: "k2", chatId: "2@c.us", clientId: "c2", ids: ["2@c.us"] },
+      ],
+      { c1: "s1", c2: "s2", c3: "s3" },
+    );
+
+  it("without it, a line that puts a stored chat under another client is a problem that says so", async () => {
+    const { report } = await plan([{ chat_id: "1@lid", client_id: "c3", session_id: "s3" }], stored());
+    expect(report).toContain(
+      'line 1: "1@lid" belongs in the database to a conversation of client "c1", not "c3" (--move moves it)',
+    );
+  });
+
+  it("with it, the chat moves to the file's client, counted as moved", async () => {
+    const { result, problems } = await plan(
+      [{ chat_id: "1@lid", client_id: "c3", session_id: "s3" }],
+      stored(),
+      true,
+    );
+    expect(problems.count).toBe(0);
+    expect(result.moves).toEqual([{ conversationId: "k1", clientId: "c3", fromClientId: "c1" }]);
+    expect(result.summary).toMatchObject({ conversationsMoved: 1, conversationsUpdated: 1, merges: 0 });
+  });
+
+  it("moves every stored conversation of the line, then merges them under the file's client", async () => {
+    const { result, problems } = await plan(
+      [{ chat_id: "1@c.us", client_id: "c3", session_id: "s3", aliases: ["2@c.us"] }],
+      stored(),
+      true,
+    );
+    expect(problems.count).toBe(0);
+    expect(result.moves).toEqual([
+      { conversationId: "k1", clientId: "c3", fromClientId: "c1" },
+      { conversationId: "k2", clientId: "c3", fromClientId: "c2" },
+    ]);
+    expect(result.merges).toEqual([{ sourceId: "k2", targetId: "k1", clientId: "c3" }]);
+    expect(result.summary).toMatchObject({ conversationsMoved: 2, merges: 1 });
+  });
+
+  it("never unlinks, and still refuses to merge two clients' conversations for a line without a client", async () => {
+    const { result, report } = await plan(
+      [{ chat_id: "1@c.us", client_id: null, aliases: ["2@c.us"] }],
+      stored(),
+      true,
+    );
+    expect(report).toContain("merging them would lose a mapping");
+    const alone = await plan([{ chat_id: "1@c.us", client_id: null }], stored(), true);
+    expect(alone.result.moves).toEqual([]);
+    expect(alone.result.summary).toMatchObject({ conversationsMoved: 0, conversationsUnchanged: 1 });
+    expect(result.moves).toEqual([]);
+  });
+
+  it("writes the move before the merge, which checks the clients it was planned on", async () => {
+    const { scratch } = await plan(
+      [{ chat_id: "1@c.us", client_id: "c3", session_id: "s3", aliases: ["2@c.us"] }],
+      stored(),
+      true,
+    );
+    const sql = [...planStatements(scratch, conversationIds())].map((statement) => statement.sql);
+    const move = sql.findIndex(
+      (text) => text.startsWith("UPDATE conversation SET client_id") && text.includes("'k2','c3'"),
+    );
+    const merge = sql.findIndex((text) => text.startsWith("UPDATE chat_ids SET conversation_id"));
+    expect(move).toBeGreaterThanOrEqual(0);
+    expect(merge).toBeGreaterThan(move);
+  });
+});
+
+describe("lines and records too long to be a conversation", () => {
+  const dir = () => mkdtemp(join(tmpdir(), "csl-import-plan-"));
+
+  async function readProblems(name: string, content: string | Buffer) {
+    const folder = await dir();
+    try {
+      const path = join(folder, name);
+      await writeFile(path, content);
+      const problems = new Problems();
+      const records: ImportRecord[] = [];
+      const contents = await readImportFile(path, problems, false, (record) => records.push(record));
+      return { problems, records, contents, report: problems.report(name) };
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  it("skips an over-long line to its end, reports it at its line, and reads the next one", async () => {
+    const long = JSON.stringify({
+      chat_id: "1@c.us",
+      client_id: null,
+      aliases: ["x".repeat(MAX_LINE_BYTES)],
+    });
+    const { report, records, contents } = await readProblems(
+      "long.ndjson",
+      `${long}\n${JSON.stringify({ chat_id: "2@c.us", client_id: null })}\n`,
+    );
+    expect(report).toContain("line 1: longer than 1,048,576 bytes: not one conversation");
+    expect(records.map((record) => record.chatId)).toEqual(["2@c.us"]);
+    expect(contents.lines).toBe(2);
+  });
+
+  it("reports a file without a line break at all, whatever its length, as one line too long", async () => {
+    const { report, records } = await readProblems("one.ndjson", Buffer.alloc(3 * MAX_LINE_BYTES, "a"));
+    expect(report).toContain("line 1: longer than 1,048,576 bytes");
+    expect(records).toEqual([]);
+  });
+
+  it("stops at a CSV quote never closed, after the record runs over its bound", async () => {
+    const body = Array.from({ length: 100_000 }, (_, i) => `${i}@c.us,c,s,`).join("\n");
+    const { report, problems } = await readProblems(
+      "open.csv",
+      `chat_id,client_id,session_id,aliases\n1@c.us,"c,s,\n${body}\n`,
+    );
+    expect(report).toContain(
+      "line 2: a quoted field runs over 1,048,576 characters: a quote is never closed",
+    );
+    expect(problems.count).toBe(1);
   });
 });
 

@@ -1,5 +1,7 @@
 -- Demo data, the original API documentation's own example. Safe to load again: rows that
 -- already exist, and chat ids some conversation already has (as an alias too), are left as they are.
+-- Its events (GET /api/events) name the actor `demo-data`.
+INSERT INTO event_context (actor, after_seq) VALUES ('demo-data', 0);
 INSERT INTO clients (id, session_id, name) VALUES ('abc123', 'xyz789', 'Demo client')
   ON CONFLICT DO NOTHING;
 INSERT INTO conversation (id, chat_id, client_id)
@@ -14,3 +16,4 @@ INSERT INTO conversation (id, chat_id, client_id)
 -- The caches of a Worker that is not running yet need no news of these rows (src/db/schema.ts,
 -- chat_changes).
 DELETE FROM chat_changes;
+DELETE FROM event_context;

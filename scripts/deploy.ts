@@ -1,19 +1,23 @@
 /**
- * `npm run deploy [-- --env staging|production] [--dry-run]`: applies pending D1 migrations to
- * the remote database first, then deploys the Worker, so new code never meets an old schema.
- * Before any remote call it stops if the environment's D1 or KV id in wrangler.toml is still a
- * placeholder. `--dry-run` calls nothing remote: it tells what a deploy would do and builds the
- * Worker offline (`wrangler deploy --dry-run`). Other arguments are passed to `wrangler deploy`.
+ * `npm run deploy [-- --env staging|production] [--dry-run]`: creates the queues the Worker needs
+ * when they do not exist yet, applies pending D1 migrations to the remote database, then deploys
+ * the Worker, so new code never meets an old schema or a missing queue. Before any remote call it
+ * stops if the environment's D1 or KV id in wrangler.toml is still a placeholder, or if it sets a
+ * variable meant for local development only. `--dry-run` calls nothing remote: it tells what a
+ * deploy would do and builds the Worker offline (`wrangler deploy --dry-run`). Other arguments are
+ * passed to `wrangler deploy`.
  *
  * Exit codes: 0 done; 1 stopped or failed; 2 the command line is wrong.
  */
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { spawnWrangler } from "./lib/wrangler.ts";
+import { runWrangler, spawnWrangler } from "./lib/wrangler.ts";
 import {
   describePlaceholders,
+  localOnlyVars,
   PROJECT_ROOT,
   placeholderIds,
+  queueNames,
   readWranglerConfig,
   type WranglerConfig,
 } from "./lib/wrangler-config.ts";
@@ -25,8 +29,10 @@ const USAGE = `Usage: npm run deploy [-- --env staging|production] [--dry-run] [
               exit code 1 when a deploy would stop (placeholder ids) or the build fails
   -h, --help  print this help
 
-A deploy applies the pending D1 migrations (wrangler d1 migrations apply DB --remote), then runs
-wrangler deploy. It stops first while wrangler.toml holds a placeholder id for the environment.`;
+A deploy creates the queues the Worker needs that do not exist yet (wrangler queues create), applies
+the pending D1 migrations (wrangler d1 migrations apply DB --remote), then runs wrangler deploy. It
+stops first while wrangler.toml holds a placeholder id for the environment, or sets a variable meant
+for local development only.`;
 
 const TOP_LEVEL_HINT =
   "The top level of wrangler.toml is for local development: deploy an environment, npm run deploy -- --env staging (or production).";
@@ -75,6 +81,45 @@ function shell(args: string[]): string {
   return ["npx", "wrangler", ...args].join(" ");
 }
 
+/**
+ * Creates each queue of `queues` that does not exist yet.
+ *
+ * @returns `undefined` when they all exist now, else the message that says which to create by hand.
+ */
+function ensureQueues(queues: readonly string[], envArgs: string[]): string | undefined {
+  const failed: string[] = [];
+  for (const queue of queues) {
+    try {
+      runWrangler(["queues", "info", queue, ...envArgs]);
+      continue;
+    } catch {
+      // Not there (or not readable): create it; what fails then is said below.
+    }
+    try {
+      runWrangler(["queues", "create", queue, ...envArgs]);
+      console.log(`Created queue ${queue}.`);
+    } catch (error) {
+      failed.push(`  ${shell(["queues", "create", queue, ...envArgs])}\n    (${firstLine(error)})`);
+    }
+  }
+  if (failed.length === 0) return undefined;
+  return [
+    "error: the Worker's queues could not all be created: nothing was migrated or deployed.",
+    "Create them (the account needs Workers Queues, on every plan), then run the deploy again:",
+    ...failed,
+  ].join("\n");
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    message
+      .split("\n")
+      .find((line) => line.trim() !== "" && !line.startsWith("wrangler "))
+      ?.trim() ?? message
+  );
+}
+
 function localMigrations(config: WranglerConfig): string[] {
   const directory = config.d1_databases.find((database) => database.binding === "DB")?.migrations_dir;
   try {
@@ -92,16 +137,19 @@ function plan(config: WranglerConfig, options: DeployOptions): string {
   const database = config.d1_databases.find((entry) => entry.binding === "DB");
   const migrations = localMigrations(config);
   const placeholders = placeholderIds(config, options.env);
+  const queues = queueNames(config);
   const lines = [
     "Dry run: nothing remote is read or changed.",
     "",
     `npm run deploy${options.env ? ` -- --env ${options.env}` : ""} would:`,
-    `  1. apply the pending migrations to D1 database "${database?.database_name ?? "?"}" (binding DB):`,
+    "  1. create each queue the Worker sends to or consumes that does not exist yet:",
+    ...queues.map((queue) => `       ${shell(["queues", "create", queue, ...envArgs])}`),
+    `  2. apply the pending migrations to D1 database "${database?.database_name ?? "?"}" (binding DB):`,
     `       ${shell(["d1", "migrations", "apply", "DB", "--remote", ...envArgs])}`,
     `     Local migrations: ${migrations.join(", ") || "none"}. Which are pending only the remote database`,
     "     knows, and a dry run does not ask it; once logged in, this lists them:",
     `       ${shell(["d1", "migrations", "list", "DB", "--remote", ...envArgs])}`,
-    `  2. deploy the Worker "${config.name ?? "?"}":`,
+    `  3. deploy the Worker "${config.name ?? "?"}":`,
     `       ${shell(["deploy", ...envArgs, ...options.rest])}`,
   ];
   if (placeholders.length > 0) {
@@ -140,6 +188,13 @@ async function main(): Promise<number> {
     return 1;
   }
   const envArgs = options.env ? ["--env", options.env] : [];
+  const localOnly = localOnlyVars(config);
+  if (localOnly.length > 0) {
+    console.error(
+      `error: wrangler.toml sets ${localOnly.join(", ")} for ${options.env ? `--env ${options.env}` : "the top level"}: local development and tests only, never a deployment. Remove it; nothing was deployed, nothing remote was called.`,
+    );
+    return 1;
+  }
 
   const placeholders = placeholderIds(config, options.env);
   if (options.dryRun) {
@@ -165,6 +220,11 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  const missingQueues = ensureQueues(queueNames(config), envArgs);
+  if (missingQueues !== undefined) {
+    console.error(missingQueues);
+    return 1;
+  }
   const migrated = await run(["d1", "migrations", "apply", "DB", "--remote", ...envArgs]);
   return migrated === 0 ? run(["deploy", ...envArgs, ...options.rest]) : migrated;
 }

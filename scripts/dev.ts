@@ -1,6 +1,9 @@
 /**
  * `npm start` / `npm run dev`: prepares the local D1 (migrations when pending, demo data, the
- * local token with every scope) and serves the Worker with `wrangler dev` on http://127.0.0.1:8787.
+ * local token with every scope) and serves the Worker with `wrangler dev` on http://127.0.0.1:8787,
+ * with the local-only settings a deployment never has: webhooks to http://127.0.0.1:PORT and
+ * http://localhost:PORT (`ALLOW_LOCAL_WEBHOOKS`), and the Cron Trigger fired on request
+ * (`--test-scheduled`: `curl http://127.0.0.1:8787/cdn-cgi/handler/scheduled`).
  * Arguments are passed to `wrangler dev` (`npm run dev -- --port 8788`).
  */
 import { TOKEN_SCOPES } from "../src/db/schema.ts";
@@ -18,6 +21,10 @@ function optionValue(args: string[], ...names: string[]): string | undefined {
   }
   return undefined;
 }
+
+// What wrangler.toml must never say, since a deploy would then do it too.
+const LOCAL_ONLY = ["--test-scheduled"];
+const LOCAL_WEBHOOKS_VAR = "ALLOW_LOCAL_WEBHOOKS";
 
 async function main() {
   const args = process.argv.slice(2);
@@ -40,6 +47,10 @@ async function main() {
   const defaults = [
     ...(optionValue(args, "--ip") === undefined ? ["--ip", ip] : []),
     ...(optionValue(args, "--port") === undefined ? ["--port", port] : []),
+    ...LOCAL_ONLY.filter((arg) => !args.includes(arg)),
+    ...(args.some((arg) => arg.startsWith(`${LOCAL_WEBHOOKS_VAR}:`))
+      ? []
+      : ["--var", `${LOCAL_WEBHOOKS_VAR}:true`]),
   ];
   const stateDir = localStateDir(optionValue(args, "--persist-to"));
   const data = state.migrated

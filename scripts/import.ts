@@ -19,8 +19,11 @@ or CSV with the header chat_id,client_id,session_id,aliases (aliases separated b
 Only adds and updates: nothing is deleted, and a null client_id never unlinks a chat. The whole
 file is checked, against itself and the database, before anything is written: a file with any
 problem writes nothing and gets a report of its lines. Running the same file again changes nothing.
+A line that puts a stored chat under another client is such a problem, unless --move is given.
 
 Options:
+  --move            a line that puts a stored chat under another client moves it there (a nightly
+                    sync from the system that owns the mapping); counted as moved in the summary
   --dry-run         check the file and plan against the database; print what would change, write nothing
   --quiet           no progress on stderr (shown only on a terminal anyway)
   -h, --help        print this help
@@ -32,7 +35,10 @@ Exit codes: 0 done, 1 the file has problems or the import failed, 2 the command 
 (nothing was done).`;
 
 function parse(args: string[]): cli.Parsed<ImportOptions> {
-  const line = cli.splitArguments(args, { values: cli.TARGET_VALUES, flags: ["remote", "dry-run", "quiet"] });
+  const line = cli.splitArguments(args, {
+    values: cli.TARGET_VALUES,
+    flags: ["remote", "dry-run", "quiet", "move"],
+  });
   if (line.flags.has("help")) return { kind: "help" };
   const [typed, ...extra] = line.positionals;
   if (typed === undefined) throw new cli.UsageError("no FILE given: npm run import -- FILE");
@@ -44,7 +50,13 @@ function parse(args: string[]): cli.Parsed<ImportOptions> {
   if (!stats.isFile()) throw new cli.UsageError(`${file}: not a file`);
   return {
     kind: "run",
-    command: { file, target, dryRun: line.flags.has("dry-run"), quiet: line.flags.has("quiet") },
+    command: {
+      file,
+      target,
+      dryRun: line.flags.has("dry-run"),
+      quiet: line.flags.has("quiet"),
+      move: line.flags.has("move"),
+    },
   };
 }
 

@@ -12,7 +12,7 @@ import { corsFromConfig } from "./middleware/cors";
 import { requestLog } from "./middleware/request-log";
 import { responseHeaders } from "./middleware/response-headers";
 import type { AppEnv } from "./request-context";
-import { provideServices, type ServiceOptions } from "./services";
+import { type InstanceServices, provideServices } from "./services";
 
 /** The one place where a failure becomes an HTTP response. */
 function respondToError(error: Error, c: Context<AppEnv>): Response {
@@ -29,12 +29,12 @@ function respondToError(error: Error, c: Context<AppEnv>): Response {
 }
 
 /** The app with its cross-cutting middleware; src/index.ts mounts the routes (src/routes.ts) on it. */
-export function createApp(options: ServiceOptions = {}) {
+export function createApp(instance: InstanceServices) {
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(responseHeaders);
   app.use(requestLog);
-  app.use(provideServices(options));
+  app.use(provideServices(instance));
   app.use(corsFromConfig);
   app.onError(respondToError);
   app.notFound((c) => c.json({ error: ErrorMessage.notFound }, 404));

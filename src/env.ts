@@ -24,6 +24,11 @@ const configSchema = lazy(() =>
     // Cloudflare Access in front of /console: both set, or neither (src/middleware/cloudflare-access.ts).
     ACCESS_TEAM_DOMAIN: z.string().trim().default(""),
     ACCESS_AUD: z.string().default(""),
+    EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    // Local only (npm start, the tests): never in wrangler.toml, so a deploy never sets it.
+    ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"]).optional(),
+    // Test only (e2e/webhooks.e2e.ts): events stay in the outbox after their write.
+    TEST_HOLD_QUEUE_SEND: z.enum(["true", "false"]).optional(),
     // A secret (`wrangler secret put`), not a variable: WAHA's webhook HMAC key. Unset or empty:
     // WAHA's events are not signed, and the bearer token alone authenticates them.
     WAHA_WEBHOOK_HMAC_KEY: z.string().optional(),
@@ -38,6 +43,12 @@ export interface Config {
   rateLimitPeriodSeconds: number;
   /** Origins that browsers may call from (CORS); empty: CORS off. */
   allowedOrigins: string[];
+  /** How long events are kept. */
+  eventsRetentionDays: number;
+  /** Whether webhook URLs may be `http://127.0.0.1:PORT` and `http://localhost:PORT`. */
+  allowLocalWebhooks: boolean;
+  /** Test only: a write's events are left to the sweep, as after a crash before the queue send. */
+  holdQueueSend: boolean;
   /** The key WAHA signs its webhooks with (`X-Webhook-Hmac`); `null`: they are not checked. */
   wahaWebhookHmacKey: string | null;
   /** Cloudflare Access in front of `/console`, as configured: both empty when it is not. */
@@ -75,6 +86,9 @@ export function readConfig(env: Env): Config {
       teamDomain: parsed.data.ACCESS_TEAM_DOMAIN,
       audiences: commaSeparated(parsed.data.ACCESS_AUD),
     },
+    eventsRetentionDays: parsed.data.EVENTS_RETENTION_DAYS,
+    allowLocalWebhooks: parsed.data.ALLOW_LOCAL_WEBHOOKS === "true",
+    holdQueueSend: parsed.data.TEST_HOLD_QUEUE_SEND === "true",
     wahaWebhookHmacKey: parsed.data.WAHA_WEBHOOK_HMAC_KEY || null,
   };
 }

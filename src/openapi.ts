@@ -92,7 +92,8 @@ export const errorBodySchema = lazy(() =>
         .array(z.object({ path: z.string(), message: z.string() }))
         .optional()
         .meta({
-          description: "For `Invalid request body`: each field at fault (`path` empty: the whole body).",
+          description:
+            "For `Invalid request body` and `Invalid query`: each field at fault (`path` empty: the whole body or query).",
         }),
     })
     .meta({ id: "Error" }),

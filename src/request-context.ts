@@ -7,6 +7,8 @@ import type { AuthenticatedToken } from "./auth/token.repository";
 import type { TokenCache } from "./auth/token-cache";
 import type { LookupCache } from "./cache/lookups/lookup-cache";
 import type { SessionCache } from "./cache/sessions/session-cache";
+import type { EventOutbox } from "./delivery/outbox";
+import type { DeliveryPolicy } from "./delivery/policy";
 import type { Config } from "./env";
 import type { Clock } from "./lib/clock";
 import type { RequestScope } from "./lib/request-scope";
@@ -21,6 +23,11 @@ export interface Services {
   /** The statuses of WhatsApp sessions (`include=session`, status writes). */
   sessions: SessionCache;
   tokens: TokenCache;
+  /** Where a write's events wait for the delivery queue. */
+  outbox: EventOutbox;
+  delivery: DeliveryPolicy;
+  /** The receivers' `fetch` for deliveries, when not the global one (tests). */
+  fetch?: typeof fetch;
 }
 
 /** Hono's environment for this app: the Worker's bindings and the per-request variables. */
@@ -42,12 +49,21 @@ export interface AppEnv {
 }
 
 /** What the services need from the request they serve, independent of Hono. */
-export interface RequestContext extends RequestScope, Services {}
+export interface RequestContext extends RequestScope, Services {
+  /** The name of the token that authenticated the request: who a write's events name. */
+  actor: string;
+  /** The sessions that token is limited to; `null`: every session. */
+  tokenSessions: readonly string[] | null;
+}
 
 /** The service-facing context of a Hono request. */
 export function requestContext(c: Context<AppEnv>): RequestContext {
+  // Public routes have no token; they write nothing.
+  const token = c.var.token as AuthenticatedToken | undefined;
   return {
     ...c.var.services,
+    actor: token?.name ?? "anonymous",
+    tokenSessions: token?.sessions ?? null,
     requestId: c.var.requestId,
     deadline: c.var.deadline,
     waitUntil: (work) => c.executionCtx.waitUntil(work),

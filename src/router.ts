@@ -59,6 +59,11 @@ export interface RouteSpec<Path extends string = string, Request extends Request
   description?: string;
   /** The scope a bearer token needs; `null`: a public route. */
   scope: TokenScope | null;
+  /**
+   * Whether a session-limited token may call it with a managing scope (`clients:write`): the
+   * handler then narrows what it shows to the token's sessions. Managing writes refuse them.
+   */
+  sessionLimitedTokens?: boolean;
   request?: Request;
   /**
    * Budgets of their own, beyond the one every request of a token counts against: a limiter and
@@ -134,12 +139,18 @@ const CONTRACT_MESSAGES = new Set<string>(Object.values(ErrorMessage));
 /**
  * Turns a failed validation into the contract's 400. Body failures answer
  * `{"error":"Invalid request body","details":[…]}`; query and path failures answer the message
- * their schema chose ("Chat ID is required", "Invalid chat ID").
+ * their schema chose ("Chat ID is required", "Invalid chat ID"), and a query that chose none
+ * `{"error":"Invalid query","details":[…]}`.
  */
 function validationError(target: string, error: $ZodError): ApiError {
   if (target === "json") return invalidBody(error.issues);
   const message = error.issues.find((issue) => CONTRACT_MESSAGES.has(issue.message))?.message;
-  return new ApiError(400, (message as ErrorMessage | undefined) ?? ErrorMessage.invalidBody);
+  if (message !== undefined) return new ApiError(400, message as ErrorMessage);
+  if (target === "query") {
+    const details = error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    return new ApiError(400, ErrorMessage.invalidQuery, { details: { details } });
+  }
+  return new ApiError(400, ErrorMessage.invalidBody);
 }
 
 function validationHook(
@@ -161,7 +172,11 @@ function validatorOf(target: "query" | "param" | "json", schemaOf: SchemaFactory
 function middlewareOf(spec: RouteSpec): MiddlewareHandler<AppEnv>[] {
   const chain: MiddlewareHandler<AppEnv>[] = [];
   // A route behind a token touches storage from its token check on.
-  if (spec.scope !== null) chain.push(startDeadline, requireScope(spec.scope), limitPerToken("RATE_LIMITER"));
+  if (spec.scope !== null) {
+    chain.push(startDeadline);
+    chain.push(requireScope(spec.scope, { sessionLimitedTokens: spec.sessionLimitedTokens ?? false }));
+    chain.push(limitPerToken("RATE_LIMITER"));
+  }
   for (const { limiter, applies } of spec.limits ?? []) chain.push(limitPerToken(limiter, applies));
   const { query, params } = spec.request ?? {};
   const body = spec.request?.body?.raw === true ? undefined : spec.request?.body;

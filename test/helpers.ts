@@ -68,6 +68,8 @@ export async function seedLinkedChat(fields: { sessionId?: string } = {}) {
 }
 
 export interface TokenFields {
+  /** Its name: the actor of the events of its writes (default: a fresh one). */
+  name?: string;
   scopes?: TokenScope[];
   sessions?: string[] | null;
   expiresAt?: Date | null;
@@ -80,7 +82,7 @@ export async function seedToken(fields: TokenFields = {}): Promise<string> {
   await openPrimarySession(env.DB)
     .db.insert(apiTokens)
     .values({
-      name: uniqueId("token"),
+      name: fields.name ?? uniqueId("token"),
       tokenHash: await sha256Hex(token),
       scopes: fields.scopes ?? ["clients:read"],
       sessions: fields.sessions ?? null,
@@ -187,8 +189,11 @@ export function watchD1(breakOn?: {
         ? (breakOn?.behaviour() ?? original<T>(statements))
         : original<T>(statements);
   };
-  vi.spyOn(env.DB, "prepare").mockImplementation(prepareOn(env.DB.prepare.bind(env.DB)));
-  vi.spyOn(env.DB, "batch").mockImplementation(batchOn(env.DB.batch.bind(env.DB)));
+  // The originals before the spies replace them: a spy built on itself would call itself.
+  const prepare = env.DB.prepare.bind(env.DB);
+  const batch = env.DB.batch.bind(env.DB);
+  vi.spyOn(env.DB, "prepare").mockImplementation(prepareOn(prepare));
+  vi.spyOn(env.DB, "batch").mockImplementation(batchOn(batch));
   const withSession = env.DB.withSession.bind(env.DB);
   vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
     const session = withSession(constraint);

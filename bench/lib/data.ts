@@ -122,6 +122,9 @@ export function seedSql(rowsPerInsert = 1_000): string {
     aliases.push(`('${lidOf(index)}','bench-conv-${index}')`, `('${bsuidOf(index)}','bench-conv-${index}')`);
   }
   insert("INSERT INTO chat_ids (chat_id, conversation_id) VALUES", aliases);
+  // The triggers noted every chat for the caches of a Worker that is not running yet: without
+  // this, the first write would refresh all of them.
+  statements.push("DELETE FROM chat_changes;");
   return `${statements.join("\n")}\n`;
 }
 

@@ -141,6 +141,7 @@ export async function measure(
     headers: { Authorization: `Bearer ${token}`, ...scenario.headers },
     nextPath: scenario.nextPath,
     nextBody: scenario.nextBody,
+    method: scenario.method,
     rate: settings.rate,
   };
   if (scenario.requests === undefined && settings.warmupSeconds > 0)

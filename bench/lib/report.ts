@@ -123,6 +123,32 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
   return [...header, ...rows].join("\n");
 }
 
+/** Per request, as the Worker counted them; `null` when it served none. */
+function perRequest(count: number, counters: Counters): number | null {
+  return counters.requests === 0 ? null : count / counters.requests;
+}
+
+/** The write scenarios (no lookups): their rate, and the D1 statements and rows of each write. */
+export function writesTable(results: readonly ScenarioResult[]): string {
+  const writes = results.filter(
+    (result) => result.counters.lookups === 0 && result.name.startsWith("writes"),
+  );
+  const off = writes.find((result) => result.name === "writes (events off)");
+  const header = [
+    "| Scenario | writes/s | × events off | p50 ms | p99 ms | errors | D1 statements / write | D1 batches / write | D1 rows written / write | D1 rows read / write (meta) |",
+    "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+  ];
+  const rows = writes.map((result) => {
+    const { d1 } = result.counters;
+    const ratio =
+      off === undefined || off.load.requestsPerSecond === 0
+        ? null
+        : result.load.requestsPerSecond / off.load.requestsPerSecond;
+    return `| ${result.name} | ${result.load.requestsPerSecond.toFixed(0)} | ${fixed(ratio, 2)} | ${result.load.p50Ms} | ${result.load.p99Ms} | ${errorsCell(result)} | ${fixed(perRequest(d1.statements, result.counters), 2)} | ${fixed(perRequest(d1.batches, result.counters), 2)} | ${fixed(perRequest(d1.rowsWritten, result.counters), 1)} | ${fixed(perRequest(d1.rowsRead, result.counters), 1)} |`;
+  });
+  return writes.length === 0 ? "" : [...header, ...rows].join("\n");
+}
+
 /** What the requests a tier answered made of storage (all zero when it answered none). */
 export function tierOf(result: ScenarioResult, name: string): TierCounts {
   return result.counters.byTier[name] ?? emptyTierCounts();

@@ -9,7 +9,10 @@ import {
   bsuidOf,
   CHAT_COUNT,
   type ChatSequence,
+  CLIENT_COUNT,
   chatId,
+  clientId,
+  clientOf,
   cycleOf,
   lidOf,
   lookupPath,
@@ -26,6 +29,8 @@ export const HOT_CHATS = 100;
 export const KV_CHATS = 1_000;
 /** Lookups per batch in the batch scenario: the most a batch may carry. */
 export const BATCH_SIZE = 100;
+/** The chats the write scenarios link to another client and back. */
+export const WRITE_CHATS = 10_000;
 const ZIPF_SEQUENCE_LENGTH = 400_000;
 const SEED = 20_240_611;
 
@@ -50,6 +55,10 @@ export interface Scenario {
   sequence?: ChatSequence;
   /** Work before the scenario's warm-up (after the baseline before it), such as pre-warming. */
   prepare?: () => Promise<void>;
+  /** Work once it is measured, before the baseline after it (putting back what `prepare` changed). */
+  finish?: () => Promise<void>;
+  /** The method of a request with a body: POST unless given. */
+  method?: "POST" | "PUT";
 }
 
 /**
@@ -100,11 +109,40 @@ export function batchesOf(
   };
 }
 
+/**
+ * Writes that each change a chat's client: `PUT /api/conversations/{chat}` over `sequence`, each
+ * chat moved to the next client on one pass and back to its own on the next, so that every write
+ * changes a row (and records its event).
+ */
+export function linkWritesOf(
+  sequence: ChatSequence,
+): Pick<Scenario, "nextPath" | "nextBody" | "sequence" | "method"> {
+  const moved = new Set<number>();
+  let chat = 0;
+  return {
+    sequence,
+    method: "PUT",
+    nextPath: () => {
+      chat = sequence.next();
+      return `/api/conversations/${encodeURIComponent(chatId(chat))}`;
+    },
+    nextBody: () => {
+      const away = !moved.has(chat);
+      if (away) moved.add(chat);
+      else moved.delete(chat);
+      const client = (clientOf(chat) + (away ? 1 : 0)) % CLIENT_COUNT;
+      return JSON.stringify({ client_id: clientId(client) });
+    },
+  };
+}
+
 /** The chats of the hot and KV sets, and the Zipf sequence (indices of conversations). */
 export interface Mixes {
   hot: Uint32Array;
   kv: Uint32Array;
   zipf: Uint32Array;
+  /** The chats the writes move, apart from the hot and KV sets. */
+  writes: Uint32Array;
   zipfTop100Share: number;
 }
 
@@ -120,6 +158,7 @@ export function buildMixes(): Mixes {
     hot: order.slice(0, HOT_CHATS),
     kv: order.slice(HOT_CHATS, HOT_CHATS + KV_CHATS),
     zipf: ranks.map((rank) => zipfOrder[rank] as number),
+    writes: order.slice(CHAT_COUNT - WRITE_CHATS),
     zipfTop100Share: zipfTopShare(CHAT_COUNT, ZIPF_EXPONENT, 100),
   };
 }

@@ -23,11 +23,12 @@ export const USAGE = `Usage: npm run bench [-- options]
   --warmup S            warm-up seconds before each measured run (default 2; 3 with --simulate-latency)
   --connections N       concurrent connections (default 32; 16 with --simulate-latency or --soak)
   --scenarios a,b       only these scenarios (baseline always runs): hot,kv,d1,unknown,zipf,
-                        alias,batch,abuse,probe,session (zipf: the Zipf runs, cold, warm, warm
-                        with KV off and with caches off; alias: the runs by LID and BSUID;
-                        batch: the KV set in batches of 100; abuse: 1,000 no-cache batches of
-                        unknown ids; probe: the timing probe of a session-limited token;
-                        session: hot lookups with include=session)
+                        alias,batch,abuse,probe,session,writes (zipf: the Zipf runs, cold,
+                        warm, warm with KV off and with caches off; alias: the runs by LID and
+                        BSUID; batch: the KV set in batches of 100; abuse: 1,000 no-cache batches
+                        of unknown ids; probe: the timing probe of a session-limited token;
+                        session: hot lookups with include=session; writes: links with events
+                        recorded, and with recording off)
   --simulate-latency    latency mode: the Zipf mix with all tiers (cold, warm) vs caches off,
                         slow storage
   --d1-rtt-ms N         latency mode: added to each D1 round trip (default ${DEFAULT_D1_RTT_MS})
@@ -40,7 +41,19 @@ export const USAGE = `Usage: npm run bench [-- options]
   --keep-data           keep the temporary directory (database, built Worker, server log)
 `;
 
-const SCENARIO_NAMES = ["hot", "kv", "d1", "unknown", "zipf", "alias", "batch", "abuse", "probe", "session"];
+const SCENARIO_NAMES = [
+  "hot",
+  "kv",
+  "d1",
+  "unknown",
+  "zipf",
+  "alias",
+  "batch",
+  "abuse",
+  "probe",
+  "session",
+  "writes",
+];
 
 /** What one run does, from its command line. */
 export interface Settings {

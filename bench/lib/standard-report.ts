@@ -15,6 +15,7 @@ import {
   targetLines,
   tierOf,
   tierTable,
+  writesTable,
 } from "./report.ts";
 import { HOT_CHATS } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
@@ -109,6 +110,20 @@ function costLines(results: readonly ScenarioResult[]): string[] {
   ];
 }
 
+/** The writes section: what a write costs with events recorded, and without, in the same run. */
+function writesLines(results: readonly ScenarioResult[]): string[] {
+  const table = writesTable(results);
+  if (table === "") return [];
+  return [
+    "## Writes",
+    "",
+    table,
+    "",
+    "`writes` links chats to another client and back, each write changing its row and recording its event (`conversation.linked`) in the same batch, and `writes (again)` does so after `writes (events off)`, which continues them on the same database with recording turned off (the event triggers dropped, `event_context` a view that writes nothing: bench/lib/events-switch.ts), as writes cost before events were recorded. Rows written are D1's own `meta.rows_written` of each write's batch: every row and index entry, the triggers' included (the event, its four partial indexes, the `chat_changes` record). No webhook subscription exists: the outbox stays empty.",
+    "",
+  ];
+}
+
 /** The text of bench/results/latest.md. */
 export function standardMarkdown(report: StandardReport): string {
   const { results, targets, settings, baselineRates, logLines, zipf, app, probe } = report;
@@ -143,6 +158,7 @@ export function standardMarkdown(report: StandardReport): string {
     "",
     ...zipfLines(zipf, app),
     ...probeLines(probe),
+    ...writesLines(results),
     ...costLines(results),
     "## By answering tier",
     "",

@@ -28,7 +28,8 @@ export async function standardRun(
   const { url } = server;
   const token = tokens.read;
   const baselineRates: number[] = [];
-  const plan = standardPlan(url, token, settings, app, baselineRates);
+  const database = { remote: false, persistTo: server.options.persistTo, config: server.options.config };
+  const plan = standardPlan(url, tokens, settings, app, baselineRates, database);
   const { baseline, scenarios } = plan;
 
   console.log(
@@ -56,6 +57,7 @@ export async function standardRun(
   for (const scenario of scenarios) {
     await scenario.prepare?.();
     const result = await measure(server, scenario, settings, token);
+    await scenario.finish?.();
     progress(scenario.name, result, scenario.expectedStatus);
     const after = await runBaseline();
     measured.push({ scenario, result, baselineRps: (before + after) / 2 });

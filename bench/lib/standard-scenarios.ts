@@ -1,10 +1,11 @@
 /**
  * The scenarios of `npm run bench`, in the order they run: the memory, KV and D1 tiers by
  * phone-number id, by LID and by business-scoped user id, the memory tier with the session's status, the KV set in batches,
- * unknown chats, the Zipf mix cold, warm, and warm with the KV tier or both caches off, and
- * no-cache batches of unknown ids (abuse.ts); with the KV pre-warm they need, and the Zipf floors
- * of the report.
+ * unknown chats, the Zipf mix cold, warm, and warm with the KV tier or both caches off,
+ * no-cache batches of unknown ids (abuse.ts), and writes with events recorded and without; with
+ * the KV pre-warm they need, and the Zipf floors of the report.
  */
+import type { D1Target } from "../../scripts/lib/wrangler.ts";
 import { DEFAULT_CACHE_POLICY } from "../../src/cache/policy.ts";
 import { abuseScenario } from "./abuse.ts";
 import type { AppSettings } from "./app-config.ts";
@@ -17,6 +18,7 @@ import {
   lookupPath,
   unknownChatId,
 } from "./data.ts";
+import { recordingOff } from "./events-switch.ts";
 import { sleep } from "./load.ts";
 import type { Measured } from "./measure.ts";
 import {
@@ -25,10 +27,12 @@ import {
   buildMixes,
   HOT_CHATS,
   KV_CHATS,
+  linkWritesOf,
   lookupsOf,
   type Mixes,
   prewarmKv,
   type Scenario,
+  WRITE_CHATS,
   ZIPF_EXPONENT,
 } from "./scenarios.ts";
 import type { Settings } from "./settings.ts";
@@ -53,12 +57,18 @@ const memoryOff = { "x-bench-memory": "off" };
  */
 export function standardPlan(
   url: string,
-  token: string,
+  tokens: { read: string; write: string },
   settings: Settings,
   app: AppSettings,
   baselineRates: readonly number[],
+  database: D1Target,
 ): StandardPlan {
+  const token = tokens.read;
   const mixes: Mixes = buildMixes();
+  const writeHeaders = { Authorization: `Bearer ${tokens.write}`, "Content-Type": "application/json" };
+  // One sequence for both write runs: the second goes on where the first stopped.
+  const writes = linkWritesOf(cycleOf(mixes.writes));
+  let restoreRecording: (() => void) | undefined;
   const wanted = (group: string) => settings.scenarios === null || settings.scenarios.has(group);
   let unknownSerial = 0;
   // The hot and KV sets go into KV (not memory) before the scenarios, as the admission rule puts
@@ -231,6 +241,37 @@ export function standardPlan(
       headers: { ...memoryOff, "x-bench-kv": "off" },
       nextPath: () => "",
     }),
+    {
+      name: "writes",
+      group: "writes",
+      what: `\`PUT /api/conversations/{chat}\` with the \`clients:write\` token over ${WRITE_CHATS.toLocaleString("en")} chats apart from the hot and KV sets, each moved to another client and back on the next pass: every write changes its row, records its event, and refreshes the chat's two ids in memory and KV.`,
+      expectedStatus: 200,
+      headers: writeHeaders,
+      ...writes,
+    },
+    {
+      name: "writes (events off)",
+      group: "writes",
+      what: "The same writes, continued, with event recording turned off in the database (bench/lib/events-switch.ts: the event triggers dropped, `event_context` a view that writes nothing), as writes cost before events were recorded; turned on again after the run.",
+      expectedStatus: 200,
+      headers: writeHeaders,
+      ...writes,
+      prepare: async () => {
+        restoreRecording = recordingOff(database);
+      },
+      finish: async () => {
+        restoreRecording?.();
+        restoreRecording = undefined;
+      },
+    },
+    {
+      name: "writes (again)",
+      group: "writes",
+      what: "The same writes, continued, events recorded again: with `writes` on either side of `writes (events off)`, a machine that slows down or speeds up during the three runs moves both sides of the comparison alike.",
+      expectedStatus: 200,
+      headers: writeHeaders,
+      ...writes,
+    },
     // Last, so that its 200,000 unknown ids in memory weigh on no other row.
     abuseScenario(),
   ];

@@ -186,6 +186,26 @@ export function evaluateTargets(
       `${d1.toFixed(2)} D1 queries${tokenNote(counters.d1.tokenStatements)} and ${reads.toFixed(2)} KV read operations (${keys.toFixed(1)} keys) per batch of ${BATCH_SIZE}`,
     ];
   });
+  const eventsOff = byName.get("writes (events off)");
+  const again = byName.get("writes (again)");
+  target(
+    "writes",
+    "writes (and writes again) ≥ 0.9× writes (events off) per second: recording events costs under 10%",
+    (r) => {
+      if (eventsOff === undefined || eventsOff.load.requestsPerSecond === 0) {
+        return [null, "no writes (events off) run"];
+      }
+      const recorded = [r, ...(again === undefined ? [] : [again])];
+      const rate = recorded.reduce((sum, run) => sum + run.load.requestsPerSecond, 0) / recorded.length;
+      const ratio = rate / eventsOff.load.requestsPerSecond;
+      const rows = (result: ScenarioResult) =>
+        result.counters.requests === 0 ? 0 : result.counters.d1.rowsWritten / result.counters.requests;
+      return [
+        ratio >= 0.9,
+        `${ratio.toFixed(2)}× (${rows(r).toFixed(1)} D1 rows written per write, ${rows(eventsOff).toFixed(1)} without events)`,
+      ];
+    },
+  );
   targets.push(...abuseTargets(byName), ...probeTargets(probe));
   return targets;
 }

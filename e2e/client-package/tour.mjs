@@ -19,6 +19,7 @@ export async function tour({ baseUrl, token, sessionsToken, run }) {
   const putClient = await lookup.putClient(clientId, { sessionId: `session-${run}`, name: "Package tour" });
   const putConversation = await lookup.putConversation(`49${run}:2@s.whatsapp.net`, { clientId });
   const readOwnWrite = await lookup.getClientSession(chatId, { bookmark: putConversation.bookmark });
+  const listEvents = await lookup.listEvents({ clientId }, { limit: 2 });
   const addAlias = await lookup.addAlias(chatId, lid);
   const byAlt = await lookup.getClientSession(`78${run}@lid`, { alt: lid, fresh: true });
   const batch = await lookup.getClientSessions([
@@ -27,6 +28,16 @@ export async function tour({ baseUrl, token, sessionsToken, run }) {
     { chatId: "hello" },
   ]);
   const getConversation = await lookup.getConversation(lid);
+  const webhook = `package-${run}`;
+  const putWebhook = await lookup.putWebhook(webhook, {
+    url: "https://receiver.example.com/hook",
+    events: ["client.*"],
+  });
+  const subscriptions = await lookup.listWebhooks();
+  const listWebhooks = subscriptions.ok
+    ? { ...subscriptions, webhooks: subscriptions.webhooks.filter((each) => each.name === webhook) }
+    : subscriptions;
+  const deleteWebhook = await lookup.deleteWebhook(webhook);
 
   const sessionId = `session-${run}`;
   const putSessionStatus = await gateway.putSessionStatus(sessionId, {
@@ -66,10 +77,14 @@ export async function tour({ baseUrl, token, sessionsToken, run }) {
     putClient,
     putConversation,
     readOwnWrite,
+    listEvents,
     addAlias,
     byAlt,
     batch,
     getConversation,
+    putWebhook,
+    listWebhooks,
+    deleteWebhook,
     putSessionStatus,
     postWahaWebhook,
     postEvolutionWebhook,

@@ -22,7 +22,7 @@ export interface DevServerOptions {
   config?: string | undefined;
   /** A Worker built beforehand, served as it is (`--no-bundle`) instead of the config's `main`. */
   script?: string | undefined;
-  /** Variables set over the config's (`--var NAME:VALUE`). */
+  /** Variables set over the config's (`--var NAME:VALUE`); `ALLOW_LOCAL_WEBHOOKS` is `true` unless set here. */
   vars?: Record<string, string> | undefined;
   /** How long to wait for `GET /health` to answer 200 (default 60 s). */
   startTimeoutMs?: number | undefined;
@@ -104,7 +104,12 @@ function devArgs(options: DevServerOptions, port: number, inspectorPort: number)
     "--live-reload=false",
     // Warnings and errors only (the app's error logs among them): no line per request.
     "--log-level", "warn",
-    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    // As npm start serves: the Cron Trigger on request, webhooks to loopback receivers.
+    "--test-scheduled",
+    ...Object.entries({ ALLOW_LOCAL_WEBHOOKS: "true", ...options.vars }).flatMap(([name, value]) => [
+      "--var",
+      `${name}:${value}`,
+    ]),
   ];
 }
 

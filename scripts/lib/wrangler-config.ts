@@ -25,11 +25,39 @@ export interface KvNamespaceConfig {
   id?: string;
 }
 
+export interface QueuesConfig {
+  producers?: { binding: string; queue: string }[];
+  consumers?: { queue: string; dead_letter_queue?: string; max_retries?: number }[];
+}
+
 /** The configuration of one environment (the top level when `env` is undefined). */
 export interface WranglerConfig {
   name?: string;
   d1_databases: D1DatabaseConfig[];
   kv_namespaces: KvNamespaceConfig[];
+  queues: QueuesConfig;
+  vars: Record<string, unknown>;
+  triggers: { crons?: string[] };
+}
+
+/** Every queue the environment sends to or consumes, dead-letter queues included, each once. */
+export function queueNames(config: WranglerConfig): string[] {
+  const names = [
+    ...(config.queues.producers ?? []).map((producer) => producer.queue),
+    ...(config.queues.consumers ?? []).flatMap((consumer) => [
+      consumer.queue,
+      ...(consumer.dead_letter_queue === undefined ? [] : [consumer.dead_letter_queue]),
+    ]),
+  ];
+  return [...new Set(names)];
+}
+
+/** Variables for local development and tests only: a deployment must never set them. */
+export const LOCAL_ONLY_VARS = ["ALLOW_LOCAL_WEBHOOKS", "TEST_HOLD_QUEUE_SEND"] as const;
+
+/** The local-only variables an environment sets. */
+export function localOnlyVars(config: WranglerConfig): string[] {
+  return LOCAL_ONLY_VARS.filter((name) => Object.hasOwn(config.vars, name));
 }
 
 /**

@@ -58,59 +58,97 @@ export function openPrimarySession(d1: D1Database): SessionDatabase {
   return sessionDatabase(d1.withSession("first-primary"));
 }
 
-/** Statements that end every batch of a {@link openClosingSession}, and what is done with their results. */
+/**
+ * Statements that open and end every batch of a {@link openFramedSession} that writes, in the same
+ * atomic batch, and what is done with the results of the ending ones.
+ */
+export interface BatchFrame {
+  /** The statements that open the batch, prepared on its session. */
+  open(session: D1DatabaseSession): D1PreparedStatement[];
+  /** The statements that end it, and what takes their results (not returned to the caller). */
+  close(session: D1DatabaseSession): BatchEnding;
+}
+
 export interface BatchEnding {
-  /** The statements, prepared on the session they will run in. */
-  statements(session: D1DatabaseSession): D1PreparedStatement[];
-  /** Takes the results of those statements (they are not returned to the caller). */
+  statements: D1PreparedStatement[];
   read(results: D1Result[]): void;
 }
 
-/**
- * A session on the primary whose every batch ends with `ending`'s statements, in the same atomic
- * batch; the caller's statements answer as usual. {@link ClosingSession.close} runs them on their
- * own when a statement ran outside a batch since the last batch, so they always see the end.
- */
-export interface ClosingSession extends SessionDatabase {
-  close(): Promise<void>;
+/** One frame made of several: their openings in order, then their endings in order. */
+export function combineFrames(...frames: BatchFrame[]): BatchFrame {
+  return {
+    open: (session) => frames.flatMap((frame) => frame.open(session)),
+    close: (session) => {
+      const endings = frames.map((frame) => frame.close(session));
+      return {
+        statements: endings.flatMap((ending) => ending.statements),
+        read: (results) => {
+          let at = 0;
+          for (const ending of endings) {
+            ending.read(results.slice(at, at + ending.statements.length));
+            at += ending.statements.length;
+          }
+        },
+      };
+    },
+  };
 }
 
-const EXECUTIONS = ["run", "all", "raw", "first"] as const;
+type Execution = "run" | "all" | "raw" | "first";
+// Drizzle writes every read as `select …`; anything else may write.
+const READ = /^\s*select\b/i;
 
-export function openClosingSession(d1: D1Database, ending: BatchEnding): ClosingSession {
+/**
+ * A session on the primary whose every batch that writes runs inside `frame`: its opening
+ * statements first, its ending ones last, in the same atomic batch; the caller's statements
+ * answer as usual. A batch of reads only runs as it is. A write run outside a batch runs as a
+ * batch of its own, framed the same way, so no write escapes the frame.
+ */
+export function openFramedSession(d1: D1Database, frame: BatchFrame): SessionDatabase {
   const session = d1.withSession("first-primary");
-  let outsideBatch = false;
-  // Statements run on their own are noted; prepared ones stay the binding's own objects, which
-  // is what `batch` requires.
-  const noted = (statement: D1PreparedStatement): D1PreparedStatement => {
+  const reads = new WeakSet<D1PreparedStatement>();
+  const batch = async <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
+    if (statements.every((statement) => reads.has(statement))) return session.batch<T>(statements);
+    const opening = frame.open(session);
+    const ending = frame.close(session);
+    const results = await session.batch<T>([...opening, ...statements, ...ending.statements]);
+    ending.read(results.slice(opening.length + statements.length));
+    return results.slice(opening.length, opening.length + statements.length);
+  };
+  // Prepared statements stay the binding's own objects, which is what `batch` requires; a
+  // write's executions are replaced by a framed batch of one.
+  const framed = (statement: D1PreparedStatement, read: boolean): D1PreparedStatement => {
     const bind = statement.bind.bind(statement);
-    statement.bind = (...values: unknown[]) => noted(bind(...values));
-    for (const name of EXECUTIONS) {
-      const execute = (statement[name] as (...args: unknown[]) => Promise<unknown>).bind(statement);
-      Object.assign(statement, {
-        [name]: (...args: unknown[]) => {
-          outsideBatch = true;
-          return execute(...args);
-        },
-      });
+    statement.bind = (...values: unknown[]) => framed(bind(...values), read);
+    if (read) {
+      reads.add(statement);
+      return statement;
     }
+    const alone = async () => {
+      const [result] = await batch<Record<string, unknown>>([statement]);
+      return result?.results ?? [];
+    };
+    const executions: Record<Execution, (...args: never[]) => Promise<unknown>> = {
+      run: async () => (await batch([statement]))[0],
+      all: async () => (await batch([statement]))[0],
+      first: async (column?: string) => {
+        const [row] = await alone();
+        if (row === undefined) return null;
+        return column === undefined ? row : (row[column] ?? null);
+      },
+      raw: async (options?: { columnNames?: boolean }) => {
+        const rows = await alone();
+        const values = rows.map((row) => Object.values(row));
+        return options?.columnNames ? [Object.keys(rows[0] ?? {}), ...values] : values;
+      },
+    };
+    Object.assign(statement, executions);
     return statement;
   };
-  const batch = async <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
-    const results = await session.batch<T>([...statements, ...ending.statements(session)]);
-    outsideBatch = false;
-    ending.read(results.slice(statements.length));
-    return results.slice(0, statements.length);
-  };
-  const closing = {
-    prepare: (query: string) => noted(session.prepare(query)),
+  const wrapped = {
+    prepare: (query: string) => framed(session.prepare(query), READ.test(query)),
     batch,
     getBookmark: () => session.getBookmark(),
   };
-  return {
-    ...sessionDatabase(closing as unknown as D1DatabaseSession),
-    close: async () => {
-      if (outsideBatch) await batch([]);
-    },
-  };
+  return sessionDatabase(wrapped as unknown as D1DatabaseSession);
 }

@@ -115,6 +115,82 @@ export const sessions = sqliteTable(
 export const TOKEN_SCOPES = ["clients:read", "clients:write", "aliases:write", "sessions:write"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
+/**
+ * Every change of the data, recorded by triggers (the events migration) in the same statement as
+ * the change itself, so that a change and its record exist together or not at all. `seq` orders
+ * them (and is the cursor of `GET /api/events`); `id` names an event to its receivers
+ * (`webhook-id`) and is never reused. `conversation_id` and `merged_from` stay inside: they find
+ * a conversation's history across renames and merges.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey(),
+    id: text("id").notNull(),
+    // Epoch ms.
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    actor: text("actor").notNull(),
+    chatId: text("chat_id"),
+    clientId: text("client_id"),
+    sessionId: text("session_id"),
+    conversationId: text("conversation_id"),
+    // `conversations.merged` only: the conversation that was merged into `conversation_id`.
+    mergedFrom: text("merged_from"),
+    // JSON objects, or null.
+    before: text("before"),
+    after: text("after"),
+  },
+  // Each ends with the rowid (`seq`), which serves the newest-first order of every filter. Every
+  // index entry is a row written: a chat's history goes through its conversation, and its chat
+  // id is indexed only where the conversation is gone (its history by its former chat id).
+  (table) => [
+    index("events_deleted_chat_id_idx").on(table.chatId).where(sql.raw("type = 'conversation.deleted'")),
+    index("events_conversation_id_idx")
+      .on(table.conversationId)
+      .where(sql.raw("conversation_id IS NOT NULL")),
+    index("events_client_id_idx").on(table.clientId).where(sql.raw("client_id IS NOT NULL")),
+    index("events_session_id_idx").on(table.sessionId).where(sql.raw("session_id IS NOT NULL")),
+  ],
+);
+
+/**
+ * Who is writing, for the triggers that record events: one row, inserted by the first statement
+ * of a write's batch and deleted by its last (src/db/client.ts), so a change made by anything
+ * else (a statement typed into the database) is recorded with the actor `database`. `after_seq`
+ * is the last event before the batch: the batch's own are those after it.
+ */
+export const eventContext = sqliteTable("event_context", {
+  actor: text("actor").notNull(),
+  afterSeq: integer("after_seq").notNull(),
+});
+
+/**
+ * The events some webhook subscription wants that are not yet on the delivery queue: filled by a
+ * trigger as events are recorded, emptied once they are sent to the queue (right after the write,
+ * or by the sweep that catches what a crash left).
+ */
+export const eventOutbox = sqliteTable("event_outbox", {
+  eventSeq: integer("event_seq")
+    .primaryKey()
+    .references(() => events.seq, { onDelete: "cascade" }),
+});
+
+/**
+ * Webhook subscriptions: where to POST which events, signed with `secret` (`whsec_…`, kept to
+ * sign, shown once). `disabled_at` is set when the receiver answered 410 Gone.
+ */
+export const webhooks = sqliteTable("webhooks", {
+  name: text("name").primaryKey(),
+  url: text("url").notNull(),
+  // Event types and patterns (`conversation.*`, `*`), a JSON array.
+  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  secret: text("secret").notNull(),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+  disabledAt: integer("disabled_at", { mode: "timestamp_ms" }),
+});
+
 /** API tokens, stored only as SHA-256 hashes of the token. */
 export const apiTokens = sqliteTable("api_tokens", {
   id: integer("id").primaryKey({ autoIncrement: true }),

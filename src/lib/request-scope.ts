@@ -6,3 +6,9 @@ export interface RequestScope {
   /** Keeps background work (cache writes) alive after the response is sent. */
   waitUntil(work: Promise<unknown>): void;
 }
+
+/** What a write lends its work: its request's scope, and who writes (recorded with its events). */
+export interface WriteScope extends RequestScope {
+  /** The name of the token that writes. */
+  actor: string;
+}

@@ -46,13 +46,15 @@ function presentedToken(header: string | undefined): string | null {
  * a token matched. A token in the query string is never read.
  *
  * @param scope - The scope the route needs (`clients:read` for lookups, `clients:write` for writes).
+ * @param options.sessionLimitedTokens - Whether a session-limited token may use a managing scope
+ *   here (a read that shows it only its sessions' data); by default it is refused.
  * @throws {ApiError} 401 with `WWW-Authenticate` for a missing, malformed, unknown, expired or
  *   revoked token; 403 with `required_scope` for a valid token without `scope`, or with session
  *   limits where the scope writes clients or conversations.
  * @example
  * app.get("/api/clients/view", requireScope("clients:read"), handler);
  */
-export function requireScope(scope: TokenScope) {
+export function requireScope(scope: TokenScope, options: { sessionLimitedTokens?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = presentedToken(c.req.header("Authorization"));
     if (presented === null) throw unauthorized(false);
@@ -68,7 +70,9 @@ export function requireScope(scope: TokenScope) {
     if (!grants(token.scopes, scope)) throw permissionDenied(scope);
     // Session limits narrow what a token may read; a write of clients or conversations may
     // touch any session, so it needs a token without them.
-    if (MANAGING_SCOPES.has(scope) && token.sessions !== null) throw permissionDenied(scope);
+    if (MANAGING_SCOPES.has(scope) && token.sessions !== null && options.sessionLimitedTokens !== true) {
+      throw permissionDenied(scope);
+    }
 
     c.set("token", token);
     c.set("tokenHash", tokenHash);

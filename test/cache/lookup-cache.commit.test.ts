@@ -9,8 +9,11 @@ import { LookupCache } from "../../src/cache/lookups/lookup-cache";
 import { cachePolicy } from "../../src/cache/policy";
 import type { Database } from "../../src/db/client";
 import { chatIds, clients, conversation } from "../../src/db/schema";
+import { EventOutbox } from "../../src/delivery/outbox";
+import { DELIVERY_POLICY } from "../../src/delivery/policy";
 import { systemClock } from "../../src/lib/clock";
 import { lookupCacheKey, seedConversation, seedLinkedChat, uniqueLid, watchD1 } from "../helpers";
+import { RecordingQueue } from "../support/worker";
 
 /** A cache of its own, as one Worker instance has, and a request scope whose work can be awaited. */
 function freshCache() {
@@ -20,10 +23,12 @@ function freshCache() {
     policy: cachePolicy({ settleDelayMs: 0 }).lookups,
     clock: systemClock,
     maxLoadMs: 5000,
+    outbox: new EventOutbox({ db: env.DB, queue: new RecordingQueue(), policy: DELIVERY_POLICY }),
   });
   const running: Promise<unknown>[] = [];
   const scope = {
     requestId: "commit-test",
+    actor: "commit-test",
     deadline: Date.now() + 10_000,
     waitUntil: (work: Promise<unknown>) => running.push(work),
   };

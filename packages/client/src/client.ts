@@ -6,24 +6,31 @@ import type { BodyOf, EvolutionEvent, ReportedStatus, WahaEvent } from "./operat
 import {
   readBatch,
   readConversation,
+  readEvents,
   readHealth,
   readSession,
   readSessionList,
   readSessionStatus,
   readSuccess,
   readWebhookAnswer,
+  readWebhooks,
+  readWebhookWritten,
 } from "./records.js";
 import type {
   BatchLookup,
   ClientWriteResult,
   ConversationResult,
   ConversationWriteResult,
+  DoneResult,
+  EventsResult,
   Failure,
   HealthResult,
   SessionList,
   SessionLookup,
   SessionStatusWriteResult,
   WebhookResult,
+  WebhookSubscriptionsResult,
+  WebhookSubscriptionWriteResult,
   WriteResult,
 } from "./results.js";
 import { type Answer, type ClientOptions, createTransport, type Freshness, settle } from "./transport.js";
@@ -71,6 +78,28 @@ export interface ClientFields {
   phone?: string | null | undefined;
 }
 
+/** Whose history `listEvents` reads: one of a chat (any of its ids), a client, a session; none: everything. */
+export interface EventFilter {
+  chatId?: string | undefined;
+  clientId?: string | undefined;
+  sessionId?: string | undefined;
+}
+
+/** A page of `listEvents`: its size (1 to 200, default 50), and where the previous one ended. */
+export interface EventPageOptions {
+  limit?: number | undefined;
+  /** The `next` of the previous page; `null` or absent: the newest events. */
+  before?: string | null | undefined;
+}
+
+/** A webhook subscription's receiver and events. */
+export interface WebhookFields {
+  /** `https://…` (`http://127.0.0.1:PORT` only against a local service). */
+  url: string;
+  /** Event types, `prefix.*` (`conversation.*`) or `*`. */
+  events: string[];
+}
+
 /**
  * A client of the service: one method per operation of its OpenAPI document. Every method
  * answers a result (see each type) and never throws.
@@ -96,6 +125,14 @@ export interface LookupClient {
   addAlias(chatId: string, alias: string): Promise<ConversationWriteResult>;
   /** Removes `alias`, any id but the last, its own chat id included, from the conversation of `chatId` (`clients:write`). */
   removeAlias(chatId: string, alias: string): Promise<WriteResult>;
+  /** The history of changes, newest first, a page at a time (`clients:write`; a session-limited token sees its sessions'). */
+  listEvents(filter?: EventFilter, page?: EventPageOptions): Promise<EventsResult>;
+  /** Every webhook subscription, without secrets (`clients:write`, no session limits). */
+  listWebhooks(): Promise<WebhookSubscriptionsResult>;
+  /** Creates a subscription (its `secret` answered this once) or changes one (`clients:write`, no session limits). */
+  putWebhook(name: string, fields: WebhookFields): Promise<WebhookSubscriptionWriteResult>;
+  /** Deletes a subscription (`clients:write`, no session limits). */
+  deleteWebhook(name: string): Promise<DoneResult>;
   /** Reports a session's status; the newest report by its time wins (`sessions:write`). */
   putSessionStatus(sessionId: string, report: StatusReport): Promise<SessionStatusWriteResult>;
   /** Every session with its status and number of clients (`clients:read`). */
@@ -206,6 +243,41 @@ export function createClient(options: ClientOptions): LookupClient {
 
     async removeAlias(chatId, alias) {
       return written(await send("removeAlias", { path: { chatId, alias } }), deleted);
+    },
+
+    async listEvents({ chatId, clientId, sessionId } = {}, { limit, before } = {}) {
+      const query = {
+        ...(chatId !== undefined && { chatId }),
+        ...(clientId !== undefined && { clientId }),
+        ...(sessionId !== undefined && { sessionId }),
+        ...(limit !== undefined && { limit }),
+        ...(before != null && { before }),
+      };
+      return settle(await send("listEvents", { query }), (body) => {
+        const page = readEvents(body);
+        return page === undefined ? undefined : { ok: true as const, ...page };
+      });
+    },
+
+    async listWebhooks() {
+      return settle(await send("listWebhooks", {}), (body) => {
+        const webhooks = readWebhooks(body);
+        return webhooks === undefined ? undefined : { ok: true as const, webhooks };
+      });
+    },
+
+    async putWebhook(name, { url, events }) {
+      const body: BodyOf<"putWebhook"> = { url, events };
+      return settle(await send("putWebhook", { path: { name }, body }), (parsed) => {
+        const webhook = readWebhookWritten(parsed);
+        return webhook === undefined ? undefined : { ok: true as const, ...webhook };
+      });
+    },
+
+    async deleteWebhook(name) {
+      return settle(await send("deleteWebhook", { path: { name } }), (body) =>
+        readSuccess(body) ? { ok: true as const } : undefined,
+      );
     },
 
     async putSessionStatus(sessionId, { status, at }) {

@@ -12,16 +12,20 @@
 export {
   type ClientFields,
   createClient,
+  type EventFilter,
+  type EventPageOptions,
   type LookupClient,
   type LookupItem,
   type LookupOptions,
   type LookupReadOptions,
   MAX_BATCH_LOOKUPS,
   type StatusReport,
+  type WebhookFields,
 } from "./client.js";
 export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
 export type {
   ErrorDetail,
+  EventType,
   EvolutionConnectionEvent,
   EvolutionEvent,
   OtherEvent,
@@ -37,6 +41,9 @@ export type {
   Conversation,
   ConversationResult,
   ConversationWriteResult,
+  DoneResult,
+  Event,
+  EventsResult,
   Failure,
   HealthResult,
   ListedSessionRecord,
@@ -48,6 +55,9 @@ export type {
   SessionStatusRecord,
   SessionStatusWriteResult,
   WebhookResult,
+  WebhookSubscription,
+  WebhookSubscriptionsResult,
+  WebhookSubscriptionWriteResult,
   WriteResult,
   Written,
 } from "./results.js";

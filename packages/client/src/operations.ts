@@ -89,6 +89,39 @@ export interface ConversationRecord {
   aliases: string[];
 }
 
+/** The type of a recorded change. */
+export type EventType =
+  | "client.upserted"
+  | "client.deleted"
+  | "conversation.created"
+  | "conversation.linked"
+  | "conversation.unlinked"
+  | "conversation.deleted"
+  | "alias.added"
+  | "alias.removed"
+  | "conversations.merged"
+  | "session.status";
+
+/** A recorded change, as `listEvents` answers it and webhooks deliver it. */
+export interface EventRecord {
+  id: string;
+  at: string;
+  type: EventType;
+  actor: string;
+  chat_id?: string;
+  client_id?: string;
+  session_id?: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
+/** A webhook subscription as its writes answer it. */
+export interface WebhookRecord {
+  name: string;
+  url: string;
+  events: string[];
+}
+
 /** One field at fault in a body the service refused. */
 export interface ErrorDetail {
   /** Where, in dots (`lookups.0.chatId`); empty for the body as a whole. */
@@ -101,7 +134,7 @@ export interface ErrorBody {
   error: ErrorMessage;
   /** For `Permission denied`: the scope the call needed. */
   required_scope?: string;
-  /** For `Invalid request body`: each field at fault. */
+  /** For `Invalid request body` and `Invalid query`: each field at fault. */
   details?: ErrorDetail[];
 }
 
@@ -167,6 +200,22 @@ export interface Operations {
     path: { chatId: string; alias: string };
     answer: Success;
   };
+  listEvents: {
+    query: { chatId?: string; clientId?: string; sessionId?: string; limit?: number; before?: string };
+    answer: Success & { events: EventRecord[]; next: string | null };
+  };
+  listWebhooks: {
+    answer: Success & { webhooks: (WebhookRecord & { disabled: boolean })[] };
+  };
+  putWebhook: {
+    path: { name: string };
+    body: { url: string; events: string[] };
+    answer: Success & { record: WebhookRecord; secret?: string };
+  };
+  deleteWebhook: {
+    path: { name: string };
+    answer: Success;
+  };
   putSessionStatus: {
     path: { sessionId: string };
     body: { status: ReportedStatus; at?: string };
@@ -218,6 +267,10 @@ export const ROUTES: {
   deleteConversation: { method: "DELETE", path: "/api/conversations/{chatId}" },
   addAlias: { method: "PUT", path: "/api/conversations/{chatId}/aliases/{alias}" },
   removeAlias: { method: "DELETE", path: "/api/conversations/{chatId}/aliases/{alias}" },
+  listEvents: { method: "GET", path: "/api/events" },
+  listWebhooks: { method: "GET", path: "/api/webhooks" },
+  putWebhook: { method: "PUT", path: "/api/webhooks/{name}" },
+  deleteWebhook: { method: "DELETE", path: "/api/webhooks/{name}" },
   putSessionStatus: { method: "PUT", path: "/api/sessions/{sessionId}/status" },
   listSessions: { method: "GET", path: "/api/sessions" },
   postWahaWebhook: { method: "POST", path: "/webhooks/waha" },

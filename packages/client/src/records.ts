@@ -10,18 +10,23 @@ import type {
   ConversationRecord,
   ErrorBody,
   ErrorDetail,
+  EventRecord,
+  EventType,
   ListedSession,
   SessionRecord,
   SessionState,
   SessionStatus,
+  WebhookRecord,
 } from "./operations.js";
 import type {
   Conversation,
+  Event,
   ListedSessionRecord,
   LookupError,
   LookupFailure,
   SessionFound,
   SessionStatusRecord,
+  WebhookSubscription,
 } from "./results.js";
 
 /** `body[key]` when `body` is an object, else `undefined`: `key` is a field of `T`, the type `body` should have. */
@@ -159,4 +164,95 @@ const isDetail = (value: unknown): value is ErrorDetail =>
 export function readDetails(details: unknown): NonNullable<ErrorBody["details"]> | undefined {
   if (!Array.isArray(details) || !details.every(isDetail)) return undefined;
   return details.map(({ path, message }) => ({ path, message }));
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
+  "client.upserted",
+  "client.deleted",
+  "conversation.created",
+  "conversation.linked",
+  "conversation.unlinked",
+  "conversation.deleted",
+  "alias.added",
+  "alias.removed",
+  "conversations.merged",
+  "session.status",
+]);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function readEvent(value: unknown): Event | undefined {
+  const id = fieldOf<EventRecord>(value, "id");
+  const at = fieldOf<EventRecord>(value, "at");
+  const type = fieldOf<EventRecord>(value, "type");
+  const actor = fieldOf<EventRecord>(value, "actor");
+  if (!isString(id) || !isString(at) || !isString(type) || !EVENT_TYPES.has(type) || !isString(actor)) {
+    return undefined;
+  }
+  const event: Event = { id, at, type: type as EventType, actor };
+  const optional = {
+    chatId: fieldOf<EventRecord>(value, "chat_id"),
+    clientId: fieldOf<EventRecord>(value, "client_id"),
+    sessionId: fieldOf<EventRecord>(value, "session_id"),
+  };
+  for (const [name, field] of Object.entries(optional)) {
+    if (field === undefined) continue;
+    if (!isString(field)) return undefined;
+    event[name as keyof typeof optional] = field;
+  }
+  for (const name of ["before", "after"] as const) {
+    const change = fieldOf<EventRecord>(value, name);
+    if (change === undefined) continue;
+    if (!isObject(change)) return undefined;
+    event[name] = change;
+  }
+  return event;
+}
+
+/** `{"events":[…],"next"}`, a page of the history. */
+export function readEvents(body: unknown): { events: Event[]; next: string | null } | undefined {
+  const items = fieldOf<AnswerOf<"listEvents">>(body, "events");
+  const next = fieldOf<AnswerOf<"listEvents">>(body, "next");
+  if (!Array.isArray(items) || !(next === null || isString(next))) return undefined;
+  const events: Event[] = [];
+  for (const item of items) {
+    const event = readEvent(item);
+    if (event === undefined) return undefined;
+    events.push(event);
+  }
+  return { events, next };
+}
+
+function readWebhook(value: unknown): WebhookSubscription | undefined {
+  const name = fieldOf<WebhookRecord>(value, "name");
+  const url = fieldOf<WebhookRecord>(value, "url");
+  const events = fieldOf<WebhookRecord>(value, "events");
+  if (!isString(name) || !isString(url) || !Array.isArray(events) || !events.every(isString))
+    return undefined;
+  return { name, url, events };
+}
+
+/** `{"record":{"name","url","events"},"secret"?}`, what `putWebhook` answers. */
+export function readWebhookWritten(
+  body: unknown,
+): (WebhookSubscription & { secret: string | null }) | undefined {
+  const record = readWebhook(fieldOf<AnswerOf<"putWebhook">>(body, "record"));
+  const secret = fieldOf<AnswerOf<"putWebhook">>(body, "secret");
+  if (record === undefined || !(secret === undefined || isString(secret))) return undefined;
+  return { ...record, secret: secret ?? null };
+}
+
+/** `{"webhooks":[…]}`, every subscription. */
+export function readWebhooks(body: unknown): (WebhookSubscription & { disabled: boolean })[] | undefined {
+  const items = fieldOf<AnswerOf<"listWebhooks">>(body, "webhooks");
+  if (!Array.isArray(items)) return undefined;
+  const webhooks: (WebhookSubscription & { disabled: boolean })[] = [];
+  for (const item of items) {
+    const webhook = readWebhook(item);
+    const disabled = fieldOf<AnswerOf<"listWebhooks">["webhooks"][number]>(item, "disabled");
+    if (webhook === undefined || typeof disabled !== "boolean") return undefined;
+    webhooks.push({ ...webhook, disabled });
+  }
+  return webhooks;
 }

@@ -3,7 +3,7 @@
  * {@link Failure}, told apart by `ok`.
  */
 import type { ClientError, ErrorMessage } from "./errors.js";
-import type { ErrorDetail, ListedSession, SessionState, SessionStatus } from "./operations.js";
+import type { ErrorDetail, EventType, ListedSession, SessionState, SessionStatus } from "./operations.js";
 
 /** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
 export interface Failure {
@@ -80,6 +80,42 @@ export type ConversationResult = ({ ok: true } & Conversation) | Failure;
 /** A conversation as a write left it, with the write's bookmark. */
 export type ConversationWriteResult = (Written & Conversation) | Failure;
 
+/** A recorded change: who (`actor`) changed what, when. `before` and `after` are as the service sent them. */
+export interface Event {
+  id: string;
+  /** ISO 8601. */
+  at: string;
+  type: EventType;
+  actor: string;
+  chatId?: string;
+  clientId?: string;
+  sessionId?: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
+/** A page of the history, newest first, and the cursor of the next (older) page (`null`: none). */
+export type EventsResult = { ok: true; events: Event[]; next: string | null } | Failure;
+
+/** A webhook subscription. */
+export interface WebhookSubscription {
+  name: string;
+  url: string;
+  events: string[];
+}
+
+/** A subscription as written; `secret` (`whsec_…`) on its creation only, `null` afterwards. */
+export type WebhookSubscriptionWriteResult =
+  | ({ ok: true; secret: string | null } & WebhookSubscription)
+  | Failure;
+
+/** Every subscription; `disabled` when its receiver answered 410 Gone. */
+export type WebhookSubscriptionsResult =
+  | { ok: true; webhooks: (WebhookSubscription & { disabled: boolean })[] }
+  | Failure;
+
+/** A call that answers nothing but success. */
+export type DoneResult = { ok: true } | Failure;
 /** A session's status as the service keeps it. */
 export interface SessionStatusRecord {
   sessionId: string;

@@ -52,7 +52,7 @@ export type Call<K extends OperationId> = Pick<
 /** Any call, as the transport reads it. */
 interface AnyCall {
   path?: Record<string, string>;
-  query?: Record<string, string | undefined>;
+  query?: Record<string, string | number | undefined>;
   body?: unknown;
   freshness?: Freshness;
 }
@@ -84,6 +84,7 @@ const SEGMENT_ERRORS: {
   id: { empty: "Invalid client ID", invalid: "Invalid client ID" },
   chatId: { empty: "Chat ID is required", invalid: "Invalid chat ID" },
   alias: { empty: "Invalid alias", invalid: "Invalid alias" },
+  name: { empty: "Invalid webhook name", invalid: "Invalid webhook name" },
   sessionId: { empty: "Invalid session ID", invalid: "Invalid session ID" },
   // Any event name is the same endpoint; without one, the path is no route.
   event: { empty: "Not found", invalid: "Not found", status: 404 },
@@ -107,9 +108,9 @@ function fillPath(route: string, parameters: Record<string, string>): string | F
   return path;
 }
 
-function queryOf(query: Record<string, string | undefined> | undefined): string {
-  const present = Object.entries(query ?? {}).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined,
+function queryOf(query: Record<string, string | number | undefined> | undefined): string {
+  const present = Object.entries(query ?? {}).flatMap(([name, value]): [string, string][] =>
+    value === undefined ? [] : [[name, String(value)]],
   );
   return present.length === 0 ? "" : `?${new URLSearchParams(present).toString()}`;
 }

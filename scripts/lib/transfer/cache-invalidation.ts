@@ -1,9 +1,11 @@
 /**
  * After an import commits, the cached answers it made stale go. KV holds found answers only, and
- * an import changes a found answer only by changing a client's session (a client is never
- * replaced, and a null client_id never unlinks): the entries to remove are those of every id
- * that a conversation of such a client had before the import, in the file or not. Ids without
- * an answer had no entry, so an import into an empty database removes none.
+ * an import changes a found answer only by changing a client's session or, with `--move`, a
+ * conversation's client (a null client_id never unlinks): the entries to remove are those of every
+ * id that a conversation of such a client, or such a conversation, had before the import, in the
+ * file or not. They are read before the import writes, into its scratch database, and removed a
+ * page at a time. Ids without an answer had no entry, so an import into an empty database removes
+ * none.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,29 +13,52 @@ import { join } from "node:path";
 import type { D1Connection, LocalKv } from "../d1.ts";
 import { type D1Target, runWrangler } from "../wrangler.ts";
 import { cacheKeyOf } from "./cache-key.ts";
+import type { ImportScratch } from "./scratch.ts";
 import { literal, multiRow, readAll } from "./sql.ts";
+import { SESSION_CHANGES } from "./write.ts";
 
 const LOCAL_DELETES_IN_FLIGHT = 32;
+const KEYS_PER_ROUND = 10_000;
 
-/** Every id of every stored conversation of `clients`. */
-export async function idsOfClients(
+/** Reads into `scratch` every id whose cached answer the plan makes stale; answers how many. */
+export async function collectStaleIds(
   db: D1Connection,
-  clients: readonly string[],
+  scratch: ImportScratch,
   budget: number,
-): Promise<string[]> {
-  if (clients.length === 0) return [];
-  const statements = multiRow(
-    "SELECT c.chat_id AS id FROM conversation AS v JOIN chat_ids AS c ON c.conversation_id = v.id WHERE v.client_id IN (",
-    clients.map(literal),
-    ")",
-  );
-  const results = await readAll(db, statements, budget);
-  return results.flat().flatMap((row) => (typeof row.id === "string" ? [row.id] : []));
+): Promise<number> {
+  const take = (results: Record<string, unknown>[][]) => {
+    for (const row of results.flat()) {
+      if (typeof row.id === "string")
+        scratch.run("INSERT INTO stale (id) VALUES (?) ON CONFLICT DO NOTHING", row.id);
+    }
+  };
+  for (const rows of scratch.pages(SESSION_CHANGES, "", KEYS_PER_ROUND)) {
+    const statements = multiRow(
+      "SELECT c.chat_id AS id FROM conversation AS v JOIN chat_ids AS c ON c.conversation_id = v.id WHERE v.client_id IN (",
+      rows.map((row) => literal(String(row.key))),
+      ")",
+    );
+    take(await readAll(db, statements, budget));
+  }
+  for (const rows of scratch.pages(
+    "SELECT conversation_id AS key FROM plan_moves WHERE conversation_id > ? ORDER BY conversation_id LIMIT ?",
+    "",
+    KEYS_PER_ROUND,
+  )) {
+    const statements = multiRow(
+      "SELECT chat_id AS id FROM chat_ids WHERE conversation_id IN (",
+      rows.map((row) => literal(String(row.key))),
+      ")",
+    );
+    take(await readAll(db, statements, budget));
+  }
+  scratch.commit();
+  return scratch.count("SELECT count(*) FROM stale");
 }
 
 /**
- * Removes the cached answers of `chatIds`: through the local KV binding, or remotely with
- * `wrangler kv bulk delete` (which sends them in batches).
+ * Removes the cached answers of the stale ids in `scratch`: through the local KV binding, or
+ * remotely with `wrangler kv bulk delete`, a file of keys per round.
  *
  * @throws When the removal fails, saying the data is written (and remotely, keeping the keys file,
  *   the command that removes them).
@@ -41,35 +66,42 @@ export async function idsOfClients(
 export async function removeCachedAnswers(
   target: D1Target,
   kv: LocalKv | undefined,
-  chatIds: readonly string[],
+  scratch: ImportScratch,
 ): Promise<void> {
-  if (chatIds.length === 0) return;
-  const keys = await Promise.all(chatIds.map(cacheKeyOf));
+  const total = scratch.count("SELECT count(*) FROM stale");
+  if (total === 0) return;
   const failed = (reason: unknown, remedy: string) =>
     new Error(
-      `the data is written, but removing ${keys.length} cached answers failed: ${reason instanceof Error ? reason.message : String(reason)}\n` +
+      `the data is written, but removing ${total} cached answers failed: ${reason instanceof Error ? reason.message : String(reason)}\n` +
         `They expire by themselves within CACHE_TTL_SECONDS${remedy}`,
     );
-  if (!target.remote) {
-    try {
-      if (kv === undefined) throw new Error("the local KV namespace (binding CACHE) is not open");
-      await deleteLocally(kv, keys);
-    } catch (error) {
-      throw failed(error, ".");
+  for (const rows of scratch.pages(
+    "SELECT id AS key FROM stale WHERE id > ? ORDER BY id LIMIT ?",
+    "",
+    KEYS_PER_ROUND,
+  )) {
+    const keys = await Promise.all(rows.map((row) => cacheKeyOf(String(row.key))));
+    if (!target.remote) {
+      try {
+        if (kv === undefined) throw new Error("the local KV namespace (binding CACHE) is not open");
+        await deleteLocally(kv, keys);
+      } catch (error) {
+        throw failed(error, ".");
+      }
+      continue;
     }
-    return;
+    const dir = await mkdtemp(join(tmpdir(), "csl-import-keys-"));
+    const file = join(dir, "keys.json");
+    await writeFile(file, JSON.stringify(keys), { mode: 0o600 });
+    const args = ["kv", "bulk", "delete", file, "--binding", "CACHE", "--remote", "--force"];
+    if (target.env) args.push("--env", target.env);
+    try {
+      runWrangler(args);
+    } catch (error) {
+      throw failed(error, `; to remove them now: npx wrangler ${args.join(" ")}`);
+    }
+    await rm(dir, { recursive: true, force: true });
   }
-  const dir = await mkdtemp(join(tmpdir(), "csl-import-keys-"));
-  const file = join(dir, "keys.json");
-  await writeFile(file, JSON.stringify(keys));
-  const args = ["kv", "bulk", "delete", file, "--binding", "CACHE", "--remote", "--force"];
-  if (target.env) args.push("--env", target.env);
-  try {
-    runWrangler(args);
-  } catch (error) {
-    throw failed(error, `; to remove them now: npx wrangler ${args.join(" ")}`);
-  }
-  await rm(dir, { recursive: true, force: true });
 }
 
 async function deleteLocally(kv: LocalKv, keys: readonly string[]): Promise<void> {

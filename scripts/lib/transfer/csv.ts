@@ -16,6 +16,9 @@ export type CsvOutcome =
 
 const NONE: CsvOutcome = { kind: "none" };
 
+/** The longest record (its lines together) read: no conversation is near as long. */
+const MAX_RECORD_LENGTH = 1 << 20;
+
 export class CsvReader {
   #columns: string[] | undefined;
   #broken = false;
@@ -25,12 +28,14 @@ export class CsvReader {
   #field = "";
   #quoted = false;
   #inQuotes = false;
+  #recordLength = 0;
 
   /** Reads the next line of the file. */
   push(line: number, text: string): CsvOutcome {
     if (this.#broken) return NONE;
     if (!this.#inQuotes) {
       if (text === "") return NONE;
+      this.#recordLength = 0;
       this.#start = line;
       this.#fields = [];
       this.#field = "";
@@ -43,7 +48,18 @@ export class CsvReader {
       this.#inQuotes = false;
       return { kind: "problem", line: this.#start, reason };
     }
-    if (this.#inQuotes) return NONE;
+    if (this.#inQuotes) {
+      this.#recordLength += text.length + 1;
+      if (this.#recordLength <= MAX_RECORD_LENGTH) return NONE;
+      // Nothing after an unclosed quote can be read as meant: the rest of the file is not read.
+      this.#broken = true;
+      this.#inQuotes = false;
+      return {
+        kind: "problem",
+        line: this.#start,
+        reason: `a quoted field runs over ${MAX_RECORD_LENGTH.toLocaleString("en-US")} characters: a quote is never closed`,
+      };
+    }
     this.#fields.push(this.#field);
     return this.#complete();
   }

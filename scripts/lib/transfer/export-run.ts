@@ -36,13 +36,16 @@ function pageSql(after: string): string {
 
 /**
  * Writes every conversation to `out` (a file, written whole or not at all: it appears once
- * complete), or to standard output.
+ * complete, readable by its owner only, since it holds phone numbers), or to standard output.
  *
  * @returns How many conversations were written.
  */
 export async function exportConversations(db: D1Connection, out: string | undefined): Promise<number> {
   const partial = out === undefined ? undefined : `${out}.partial`;
-  const stream = partial === undefined ? process.stdout : createWriteStream(partial);
+  // `wx`: a file left by another run is not written into (its mode may be wider); it is replaced.
+  if (partial !== undefined) await rm(partial, { force: true });
+  const stream =
+    partial === undefined ? process.stdout : createWriteStream(partial, { mode: 0o600, flags: "wx" });
   let count = 0;
   try {
     for await (const rows of scanPages(db, pageSql)) {

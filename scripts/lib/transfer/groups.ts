@@ -3,39 +3,136 @@
  * or alias) are one person, and so are lines whose ids belong to one conversation in the
  * database. A conversation has one client at most: lines that would give it two are problems,
  * and so is a client given two sessions.
+ *
+ * Kept in the import's scratch database (scratch.ts): a record's ids as it is read, then the
+ * groups, a union-find over the records that share an id with another (the others, nearly all of
+ * a file, stay alone and cost no row).
  */
 import { type Problems, show } from "./problems.ts";
 import type { ImportRecord } from "./records.ts";
+import type { ImportScratch } from "./scratch.ts";
 
-/** Disjoint sets of lines (by index into the records), each with its client. */
-export class LineGroups {
-  readonly #parent: Int32Array;
-  readonly #size: Int32Array;
-  // The client of each set, kept at its root.
-  readonly #client: (string | null)[];
+/** The groups of records of a file, and how to read them. */
+export class FileGroups {
+  readonly #scratch: ImportScratch;
+  #records = 0;
 
-  constructor(records: readonly ImportRecord[]) {
-    this.#parent = new Int32Array(records.length);
-    this.#size = new Int32Array(records.length).fill(1);
-    this.#client = records.map((record) => record.clientId);
-    for (let i = 0; i < records.length; i++) this.#parent[i] = i;
+  constructor(scratch: ImportScratch) {
+    this.#scratch = scratch;
   }
 
-  /** The representative of record `i`'s group. */
-  find(i: number): number {
-    let root = i;
-    while (this.#parent[root] !== root) root = this.#parent[root] ?? root;
-    for (let at = i; this.#parent[at] !== root; ) {
-      const next = this.#parent[at] ?? root;
-      this.#parent[at] = root;
-      at = next;
+  /** How many records were added. */
+  get records(): number {
+    return this.#records;
+  }
+
+  /**
+   * Adds the next record of the file: its ids, and its client's session, which must be the one
+   * the client's first line gave.
+   */
+  add(record: ImportRecord, problems: Problems): void {
+    const scratch = this.#scratch;
+    const n = this.#records++;
+    const { line, chatId, clientId, sessionId, aliases } = record;
+    scratch.run(
+      "INSERT INTO records (n, line, chat_id, client_id, session_id, aliases) VALUES (?, ?, ?, ?, ?, ?)",
+      n,
+      line,
+      chatId,
+      clientId,
+      sessionId,
+      aliases.length === 0 ? null : JSON.stringify(aliases),
+    );
+    if (clientId !== null && sessionId !== null) {
+      const known = scratch.get("SELECT session_id, line FROM client_sessions WHERE client_id = ?", clientId);
+      if (known === undefined) {
+        scratch.run(
+          "INSERT INTO client_sessions (client_id, session_id, line) VALUES (?, ?, ?)",
+          clientId,
+          sessionId,
+          line,
+        );
+      } else if (known.session_id !== sessionId) {
+        problems.add(
+          line,
+          `client ${show(clientId)} has session ${show(sessionId)} here, but ${show(known.session_id)} on line ${known.line}`,
+        );
+      }
+    }
+    for (const id of [chatId, ...aliases]) {
+      const added = scratch.run(
+        "INSERT INTO first_of (id, n) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+        id,
+        n,
+      );
+      if (added === 0) scratch.run("INSERT INTO repeats (n, id) VALUES (?, ?)", n, id);
+    }
+  }
+
+  /**
+   * Joins the records that share an id, in file order, noting at the later line an id given two
+   * clients. Once the records are all added, before the database is read.
+   */
+  joinRepeats(problems: Problems): void {
+    const scratch = this.#scratch;
+    scratch.commit();
+    for (const rows of scratch.pages(
+      "SELECT r.rowid AS key, r.n AS n, r.id AS id, f.n AS first FROM repeats AS r JOIN first_of AS f ON f.id = r.id WHERE r.rowid > ? ORDER BY r.rowid LIMIT ?",
+      0,
+    )) {
+      for (const row of rows) {
+        const [n, first] = [Number(row.n), Number(row.first)];
+        const clash = this.join(n, first);
+        if (clash === undefined) continue;
+        problems.add(
+          this.lineOf(n),
+          `${show(row.id)} is on line ${this.lineOf(first)} too, where its conversation's client is ${show(clash[1])}, not ${show(clash[0])}`,
+        );
+      }
+    }
+  }
+
+  /** The line of the file of record `n`. */
+  lineOf(n: number): number {
+    return Number(this.#scratch.get("SELECT line FROM records WHERE n = ?", n)?.line ?? 0);
+  }
+
+  #node(n: number): { parent: number; size: number; clientId: string | null } {
+    const row = this.#scratch.get("SELECT parent, size, client_id FROM joined WHERE n = ?", n);
+    if (row !== undefined) {
+      return { parent: Number(row.parent), size: Number(row.size), clientId: row.client_id as string | null };
+    }
+    const record = this.#scratch.get("SELECT client_id FROM records WHERE n = ?", n);
+    return { parent: n, size: 1, clientId: (record?.client_id as string | null | undefined) ?? null };
+  }
+
+  #store(n: number, node: { parent: number; size: number; clientId: string | null }): void {
+    this.#scratch.run(
+      "INSERT INTO joined (n, parent, size, client_id) VALUES (?, ?, ?, ?) ON CONFLICT (n) DO UPDATE SET parent = excluded.parent, size = excluded.size, client_id = excluded.client_id",
+      n,
+      node.parent,
+      node.size,
+      node.clientId,
+    );
+  }
+
+  /** The representative of record `n`'s group. */
+  find(n: number): number {
+    let root = n;
+    for (let node = this.#node(root); node.parent !== root; node = this.#node(root)) root = node.parent;
+    // Path compression: every record on the way points at the root.
+    for (let at = n; at !== root; ) {
+      const node = this.#node(at);
+      if (node.parent === root) break;
+      this.#store(at, { ...node, parent: root });
+      at = node.parent;
     }
     return root;
   }
 
-  /** The client of record `i`'s group, if any of its lines names one. */
-  clientOf(i: number): string | null {
-    return this.#client[this.find(i)] ?? null;
+  /** The client of record `n`'s group, if any of its lines names one. */
+  clientOf(n: number): string | null {
+    return this.#node(this.find(n)).clientId;
   }
 
   /**
@@ -47,84 +144,77 @@ export class LineGroups {
     let rootA = this.find(a);
     let rootB = this.find(b);
     if (rootA === rootB) return undefined;
-    const clientA = this.#client[rootA] ?? null;
-    const clientB = this.#client[rootB] ?? null;
-    if (clientA !== null && clientB !== null && clientA !== clientB) return [clientA, clientB];
-    if ((this.#size[rootA] ?? 0) < (this.#size[rootB] ?? 0)) [rootA, rootB] = [rootB, rootA];
-    this.#parent[rootB] = rootA;
-    this.#size[rootA] = (this.#size[rootA] ?? 0) + (this.#size[rootB] ?? 0);
-    this.#client[rootA] = clientA ?? clientB;
+    let nodeA = this.#node(rootA);
+    let nodeB = this.#node(rootB);
+    if (nodeA.clientId !== null && nodeB.clientId !== null && nodeA.clientId !== nodeB.clientId) {
+      return [nodeA.clientId, nodeB.clientId];
+    }
+    const clientId = nodeA.clientId ?? nodeB.clientId;
+    if (nodeA.size < nodeB.size) {
+      [rootA, rootB] = [rootB, rootA];
+      [nodeA, nodeB] = [nodeB, nodeA];
+    }
+    this.#store(rootB, { ...nodeB, parent: rootA });
+    this.#store(rootA, { parent: rootA, size: nodeA.size + nodeB.size, clientId });
     return undefined;
   }
 
-  /** The groups, each as its records' indexes in file order, in the order of their first line. */
-  *members(): Generator<number[]> {
-    const count = this.#parent.length;
-    const next = new Int32Array(count).fill(-1);
-    const last = new Int32Array(count).fill(-1);
-    for (let i = 0; i < count; i++) {
-      const root = this.find(i);
-      const tail = last[root] ?? -1;
-      if (tail !== -1) next[tail] = i;
-      last[root] = i;
-    }
-    const seen = new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      const root = this.find(i);
-      if (seen[root]) continue;
-      seen[root] = 1;
-      const group: number[] = [];
-      for (let at = i; at !== -1; at = next[at] ?? -1) group.push(at);
-      yield group;
-    }
-  }
-}
-
-/** The lines of the file grouped by the ids they share, and where each id first appears. */
-export interface FileGroups {
-  groups: LineGroups;
-  /** Every id of the file (chat ids and aliases) → the index of the first record that has it. */
-  firstRecordOf: Map<string, number>;
-  /** Every client of the file → its session. */
-  sessions: Map<string, string>;
-}
-
-/** Groups the records of a file, noting clients given two sessions and ids given two clients. */
-export function groupRecords(records: readonly ImportRecord[], problems: Problems): FileGroups {
-  const groups = new LineGroups(records);
-  const firstRecordOf = new Map<string, number>();
-  const sessions = new Map<string, string>();
-  const sessionLine = new Map<string, number>();
-  const link = (index: number, id: string) => {
-    const first = firstRecordOf.get(id);
-    if (first === undefined) {
-      firstRecordOf.set(id, index);
-      return;
-    }
-    const clash = groups.join(index, first);
-    if (clash !== undefined) {
-      problems.add(
-        records[index]?.line ?? 0,
-        `${show(id)} is on line ${records[first]?.line} too, where its conversation's client is ${show(clash[1])}, not ${show(clash[0])}`,
-      );
-    }
-  };
-  for (const [index, record] of records.entries()) {
-    const { clientId, sessionId, line } = record;
-    if (clientId !== null && sessionId !== null) {
-      const known = sessions.get(clientId);
-      if (known === undefined) {
-        sessions.set(clientId, sessionId);
-        sessionLine.set(clientId, line);
-      } else if (known !== sessionId) {
-        problems.add(
-          line,
-          `client ${show(clientId)} has session ${show(sessionId)} here, but ${show(known)} on line ${sessionLine.get(clientId)}`,
+  /**
+   * The groups, each as its records (in file order), in the order of their first record. Only
+   * one group is in memory at a time.
+   */
+  *groups(): Generator<GroupRecord[]> {
+    const scratch = this.#scratch;
+    scratch.commit();
+    scratch.run("DELETE FROM members");
+    for (const rows of scratch.pages("SELECT n AS key FROM joined WHERE n > ? ORDER BY n LIMIT ?", -1)) {
+      for (const row of rows)
+        scratch.run(
+          "INSERT INTO members (root, n) VALUES (?, ?)",
+          this.find(Number(row.key)),
+          Number(row.key),
         );
+    }
+    scratch.commit();
+    for (const rows of scratch.pages(
+      `SELECT r.n AS key, r.line AS line, r.chat_id AS chat_id, r.client_id AS client_id, r.aliases AS aliases,
+        (SELECT root FROM members WHERE n = r.n) AS root
+       FROM records AS r WHERE r.n > ? ORDER BY r.n LIMIT ?`,
+      -1,
+    )) {
+      for (const row of rows) {
+        const n = Number(row.key);
+        if (row.root === null) {
+          yield [groupRecord(row)];
+          continue;
+        }
+        const members = scratch.all(
+          `SELECT r.n AS key, r.line AS line, r.chat_id AS chat_id, r.client_id AS client_id, r.aliases AS aliases
+           FROM members AS m JOIN records AS r ON r.n = m.n WHERE m.root = ? ORDER BY m.n`,
+          Number(row.root),
+        );
+        // A group is read at its first record only.
+        if (Number(members[0]?.key) === n) yield members.map(groupRecord);
       }
     }
-    link(index, record.chatId);
-    for (const alias of record.aliases) link(index, alias);
   }
-  return { groups, firstRecordOf, sessions };
+}
+
+/** A record as the plan reads it back. */
+export interface GroupRecord {
+  n: number;
+  line: number;
+  chatId: string;
+  clientId: string | null;
+  aliases: readonly string[];
+}
+
+function groupRecord(row: Record<string, string | number | null>): GroupRecord {
+  return {
+    n: Number(row.key),
+    line: Number(row.line),
+    chatId: String(row.chat_id),
+    clientId: (row.client_id as string | null) ?? null,
+    aliases: typeof row.aliases === "string" ? (JSON.parse(row.aliases) as string[]) : [],
+  };
 }

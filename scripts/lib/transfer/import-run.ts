@@ -7,13 +7,14 @@ import { CommandError, describeTarget } from "../command-line.ts";
 import { openD1, retryingDroppedConnections } from "../d1.ts";
 import type { D1Target } from "../wrangler.ts";
 import { describePlaceholders, placeholderIds, readWranglerConfig } from "../wrangler-config.ts";
-import { idsOfClients, removeCachedAnswers } from "./cache-invalidation.ts";
+import { collectStaleIds, removeCachedAnswers } from "./cache-invalidation.ts";
 import { conversationIds } from "./conversation-ids.ts";
-import { groupRecords } from "./groups.ts";
+import { FileGroups } from "./groups.ts";
 import { type ImportSummary, planImport } from "./plan.ts";
 import { Problems } from "./problems.ts";
 import { showsProgress } from "./progress.ts";
 import { type FileFormat, readImportFile } from "./read-file.ts";
+import { ImportScratch } from "./scratch.ts";
 import { requestBytes } from "./sql.ts";
 import { readStoredState } from "./stored.ts";
 import { plannedRows, planStatements, writeStatements } from "./write.ts";
@@ -23,6 +24,8 @@ export interface ImportOptions {
   target: D1Target;
   dryRun: boolean;
   quiet: boolean;
+  /** Lines that put a stored chat under another client move it (else: a conflict). */
+  move: boolean;
 }
 
 export interface ImportOutcome {
@@ -37,7 +40,8 @@ export interface ImportOutcome {
 }
 
 /**
- * Runs an import.
+ * Runs an import. What it learns of the file and the database waits in a scratch database on
+ * disk (scratch.ts), so its memory does not grow with the file.
  *
  * @throws CommandError with the report when the file has problems (nothing is written), or
  *   with how far it got when writing fails.
@@ -47,43 +51,51 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   const progress = showsProgress(options.quiet);
   if (target.remote) await refuseRemotePlaceholders(target);
 
-  const problems = new Problems();
-  const contents = await readImportFile(file, problems, progress);
-  const grouped = groupRecords(contents.records, problems);
-  if (problems.count > 0) {
-    throw new CommandError(
-      `${problems.report(file)}\n(The database was not read: conflicts with stored data are checked once the file itself is right.)`,
-    );
-  }
-
-  // Every request of an import is idempotent: one whose connection dropped can be sent again.
-  const db = retryingDroppedConnections(await openD1(target));
+  const scratch = await ImportScratch.open();
   try {
-    if (db.migrated) console.error(`Applied the pending migrations to the ${describeTarget(target)}.`);
-    const budget = requestBytes(target.remote);
-    const stored = await readStoredState(db, budget, grouped.firstRecordOf, grouped.sessions, progress);
-    const plan = planImport(contents.records, grouped, stored, problems, conversationIds());
-    if (problems.count > 0) throw new CommandError(problems.report(file));
+    const problems = new Problems();
+    const groups = new FileGroups(scratch);
+    const contents = await readImportFile(file, problems, progress, (record) => groups.add(record, problems));
+    groups.joinRepeats(problems);
+    if (problems.count > 0) {
+      throw new CommandError(
+        `${problems.report(file)}\n(The database was not read: conflicts with stored data are checked once the file itself is right.)`,
+      );
+    }
 
-    // The answers a session change makes stale are those found before it: read them first.
-    const stale = await idsOfClients(
-      db,
-      plan.sessionChanges.map((client) => client.id),
-      budget,
-    );
-    const outcome = {
-      format: contents.format,
-      lines: contents.lines,
-      records: contents.records.length,
-      summary: plan.summary,
-      cacheEntries: stale.length,
-    };
-    if (dryRun) return outcome;
-    await writeStatements(db, planStatements(plan), plannedRows(plan), budget, progress);
-    await removeCachedAnswers(target, db.kv, stale);
-    return outcome;
+    // Every request of an import is idempotent: one whose connection dropped can be sent again.
+    const db = retryingDroppedConnections(await openD1(target));
+    try {
+      if (db.migrated) console.error(`Applied the pending migrations to the ${describeTarget(target)}.`);
+      const budget = requestBytes(target.remote);
+      await readStoredState(db, budget, scratch, progress);
+      const summary = planImport(groups, scratch, problems, { move: options.move });
+      if (problems.count > 0) throw new CommandError(problems.report(file));
+
+      // The answers a session change or a move makes stale are those found before it: read them first.
+      const cacheEntries = await collectStaleIds(db, scratch, budget);
+      const outcome = {
+        format: contents.format,
+        lines: contents.lines,
+        records: contents.records,
+        summary,
+        cacheEntries,
+      };
+      if (dryRun) return outcome;
+      await writeStatements(
+        db,
+        planStatements(scratch, conversationIds()),
+        plannedRows(scratch),
+        budget,
+        progress,
+      );
+      await removeCachedAnswers(target, db.kv, scratch);
+      return outcome;
+    } finally {
+      await db.close();
+    }
   } finally {
-    await db.close();
+    scratch.close();
   }
 }
 
@@ -112,6 +124,7 @@ export function formatSummary(options: ImportOptions, outcome: ImportOutcome, se
     head,
     `  lines read:         ${n(outcome.lines)} (${outcome.format === "csv" ? "CSV" : "NDJSON"}), ${n(outcome.records)} record${outcome.records === 1 ? "" : "s"}${outcome.records === 0 ? ": the file holds nothing to import" : ""}`,
     `  conversations:      ${n(s.conversationsCreated)} created, ${n(s.conversationsUpdated)} updated, ${n(s.conversationsUnchanged)} unchanged`,
+    ...(options.move ? [`  moved:              ${n(s.conversationsMoved)} to another client`] : []),
     `  merges:             ${n(s.merges)}`,
     `  aliases added:      ${n(s.aliasesAdded)}`,
     `  clients:            ${n(s.clientsCreated)} created, ${n(s.clientsUpdated)} updated, ${n(s.clientsUnchanged)} unchanged`,

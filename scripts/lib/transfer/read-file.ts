@@ -9,7 +9,7 @@ import { type CsvOutcome, CsvReader } from "./csv.ts";
 import { parseNdjsonLine } from "./ndjson.ts";
 import type { Problems } from "./problems.ts";
 import { Progress } from "./progress.ts";
-import { readLines } from "./read-lines.ts";
+import { MAX_LINE_BYTES, readLines, TOO_LONG } from "./read-lines.ts";
 import { type ImportRecord, toRecord } from "./records.ts";
 
 export type FileFormat = "ndjson" | "csv";
@@ -37,29 +37,36 @@ export async function formatOf(path: string): Promise<FileFormat> {
 
 export interface FileContents {
   format: FileFormat;
-  records: ImportRecord[];
+  /** Valid records, each passed to the sink. */
+  records: number;
   /** Lines in the file, blank ones included. */
   lines: number;
 }
 
-/** Reads and checks every line of `path`; problems go to `problems`, valid lines to `records`. */
+/**
+ * Reads and checks every line of `path`, a batch of lines at a time: problems go to `problems`,
+ * each valid record to `sink` as it is read. Nothing of the file is kept here.
+ */
 export async function readImportFile(
   path: string,
   problems: Problems,
   showProgress: boolean,
+  sink: (record: ImportRecord) => void,
 ): Promise<FileContents> {
   const format = await formatOf(path);
   const { size } = await stat(path);
   const progress = new Progress("reading", "lines", showProgress);
-  const records: ImportRecord[] = [];
   const csv = format === "csv" ? new CsvReader() : undefined;
+  let records = 0;
   let lines = 0;
   let bytes = 0;
 
   const take = (line: number, fields: Record<string, unknown>) => {
     const result = toRecord(line, fields);
-    if ("record" in result) records.push(result.record);
-    else for (const reason of result.reasons) problems.add(line, reason);
+    if ("record" in result) {
+      sink(result.record);
+      records++;
+    } else for (const reason of result.reasons) problems.add(line, reason);
   };
   const takeCsv = (outcome: CsvOutcome) => {
     if (outcome.kind === "record") take(outcome.line, outcome.fields);
@@ -71,6 +78,13 @@ export async function readImportFile(
       const line = batch.first + i;
       if (text === null) {
         problems.add(line, "not valid UTF-8");
+        continue;
+      }
+      if (text === TOO_LONG) {
+        problems.add(
+          line,
+          `longer than ${MAX_LINE_BYTES.toLocaleString("en-US")} bytes: not one conversation`,
+        );
         continue;
       }
       if (csv !== undefined) {

@@ -20,13 +20,20 @@
  *    crossed.
  */
 
-import { type Database, openClosingSession, openPrimarySession, openReadSession } from "../../db/client";
+import {
+  combineFrames,
+  type Database,
+  openFramedSession,
+  openPrimarySession,
+  openReadSession,
+} from "../../db/client";
 import { withTransientRetries } from "../../db/retry";
+import type { EventOutbox, PendingEvent } from "../../delivery/outbox";
 import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
 import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
 import { describeError, logEvent } from "../../lib/log";
-import type { RequestScope } from "../../lib/request-scope";
+import type { RequestScope, WriteScope } from "../../lib/request-scope";
 import { jsonSize, MemoryCache } from "../memory-cache";
 import { NextRead } from "../next-read";
 import type { LookupCachePolicy } from "../policy";
@@ -84,6 +91,8 @@ export interface LookupCacheOptions {
   clock: Clock;
   /** A running load older than this is not joined (`LOOKUP_TIMEOUT_MS`). */
   maxLoadMs: number;
+  /** Names a write's actor in its batches, and sends its events to the queue once it commits. */
+  outbox: EventOutbox;
 }
 
 interface Loaded {
@@ -103,6 +112,7 @@ export class LookupCache {
   readonly #policy: LookupCachePolicy;
   readonly #clock: Clock;
   readonly #maxLoadMs: number;
+  readonly #outbox: EventOutbox;
   readonly #kv: LookupKv;
   readonly #writes: WriteLog;
   readonly #admission: KvAdmission;
@@ -119,6 +129,7 @@ export class LookupCache {
     this.#policy = policy;
     this.#clock = clock;
     this.#maxLoadMs = options.maxLoadMs;
+    this.#outbox = options.outbox;
     this.#kv = new LookupKv(options.kv, policy.kv, clock);
     this.#writes = new WriteLog(policy.writeLog, clock);
     this.#admission = new KvAdmission(policy.kv.admission, clock);
@@ -169,28 +180,35 @@ export class LookupCache {
   /**
    * Runs `write` in D1 and keeps every tier true to what it changed (see the module comment),
    * also when it commits after the request's deadline. What it changed is not for the write to
-   * say: every batch it runs ends with a read of the chats its statements changed, as triggers
-   * recorded them in the same transaction, with their new answers.
+   * say: every batch it runs that writes is framed by statements that name its actor for the
+   * triggers that record its events, and end with a read of the chats its statements changed,
+   * as triggers recorded them in the same transaction, with their new answers, and of its events
+   * some webhook subscription wants, which go to the delivery queue once it commits.
    *
    * @throws {ApiError} 408 when the write has not answered by the request's deadline.
    */
-  async commit<T>(request: RequestScope, write: Write<T>): Promise<{ result: T; bookmark: string | null }> {
+  async commit<T>(request: WriteScope, write: Write<T>): Promise<{ result: T; bookmark: string | null }> {
     let session = openPrimarySession(this.#db);
     const run = async () => {
       const changed = new Map<string, ChatLookup>();
-      const closing = openClosingSession(
+      const pending: PendingEvent[] = [];
+      const framed = openFramedSession(
         this.#db,
-        readChangedChats((changes) => {
-          for (const { chatId, lookup } of changes) changed.set(chatId, lookup);
-        }),
+        combineFrames(
+          this.#outbox.frame(request.actor, (events) => pending.push(...events)),
+          readChangedChats((changes) => {
+            for (const { chatId, lookup } of changes) changed.set(chatId, lookup);
+          }),
+        ),
       );
-      session = closing;
-      const result = await write.run(closing.db);
-      await closing.close();
-      return { result, changes: [...changed].map(([chatId, lookup]): ChatChange => ({ chatId, lookup })) };
+      session = framed;
+      const result = await write.run(framed.db);
+      const changes = [...changed].map(([chatId, lookup]): ChatChange => ({ chatId, lookup }));
+      return { result, changes, pending };
     };
     const attempt = withTransientRetries(run, { ...request, clock: this.#clock }, write.idempotent);
-    const committed = attempt.then(({ result, changes }) => {
+    const committed = attempt.then(({ result, changes, pending }) => {
+      this.#outbox.sendAfterCommit(request, pending);
       const bookmark = session.bookmark();
       const sequence = this.#writes.record(changes, bookmark);
       for (const { chatId, lookup } of changes) {

@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import type { BatchEnding, Database } from "../../db/client";
+import type { BatchFrame, Database } from "../../db/client";
 import { chatIds, clients, conversation } from "../../db/schema";
 import {
   type ChatChange,
@@ -65,20 +65,23 @@ interface ChangeRow {
  * The ending of every batch of a write: the chats its statements changed, as the database
  * recorded them, with their new answers, passed to `changed`.
  */
-export function readChangedChats(changed: (changes: ChatChange[]) => void): BatchEnding {
+export function readChangedChats(changed: (changes: ChatChange[]) => void): BatchFrame {
   return {
-    statements: (session) => [session.prepare(READ_CHANGES), session.prepare(CLEAR_CHANGES)],
-    read: ([rows]) => {
-      changed(
-        ((rows?.results ?? []) as ChangeRow[]).map((row) => ({
-          chatId: row.chat_id,
-          lookup: answerOf({
-            conversationId: row.conversation_id,
-            clientId: row.client_id,
-            sessionId: row.session_id,
-          }),
-        })),
-      );
-    },
+    open: () => [],
+    close: (session) => ({
+      statements: [session.prepare(READ_CHANGES), session.prepare(CLEAR_CHANGES)],
+      read: ([rows]) => {
+        changed(
+          ((rows?.results ?? []) as ChangeRow[]).map((row) => ({
+            chatId: row.chat_id,
+            lookup: answerOf({
+              conversationId: row.conversation_id,
+              clientId: row.client_id,
+              sessionId: row.session_id,
+            }),
+          })),
+        );
+      },
+    }),
   };
 }

@@ -11,18 +11,21 @@
  * 1. at once, this instance remembers the session's new state; loads already running for it will
  *    not store their older answer, and later loads here read D1 at least as new as the write;
  * 2. before the write answers (within its deadline), this location's KV entry is rewritten;
+ * Its batches are framed as every write's: the triggers that record the status change as an event
+ * name the token that wrote, and the event goes to the delivery queue once it commits.
  * 3. a moment later (the settle pass), the session is read again from the primary and memory and
  *    KV set to that: this repairs a KV write refused by KV's one-write-per-key-per-second limit
  *    (a session reports several statuses within a second as it starts) and writes that crossed.
  */
 
-import { type Database, openPrimarySession, openReadSession } from "../../db/client";
+import { type Database, openFramedSession, openPrimarySession, openReadSession } from "../../db/client";
 import { withTransientRetries } from "../../db/retry";
+import type { EventOutbox, PendingEvent } from "../../delivery/outbox";
 import type { SessionState } from "../../domain/session";
 import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
 import { describeError, logEvent } from "../../lib/log";
-import type { RequestScope } from "../../lib/request-scope";
+import type { RequestScope, WriteScope } from "../../lib/request-scope";
 import { KvAdmission } from "../lookups/kv-admission";
 import { jsonSize, MemoryCache } from "../memory-cache";
 import type { SessionCachePolicy } from "../policy";
@@ -61,6 +64,8 @@ export interface SessionCacheOptions {
   clock: Clock;
   /** A running load older than this is not joined (`LOOKUP_TIMEOUT_MS`). */
   maxLoadMs: number;
+  /** Names a write's actor in its batches, and sends its events to the queue once it commits. */
+  outbox: EventOutbox;
 }
 
 interface Loaded {
@@ -74,6 +79,7 @@ export class SessionCache {
   readonly #policy: SessionCachePolicy;
   readonly #clock: Clock;
   readonly #maxLoadMs: number;
+  readonly #outbox: EventOutbox;
   readonly #kv: SessionKv;
   readonly #writes: StatusWrites;
   readonly #admission: KvAdmission;
@@ -86,6 +92,7 @@ export class SessionCache {
     this.#policy = policy;
     this.#clock = clock;
     this.#maxLoadMs = options.maxLoadMs;
+    this.#outbox = options.outbox;
     this.#kv = new SessionKv(options.kv, policy.kv, clock);
     this.#writes = new StatusWrites(policy.writeLog, clock);
     this.#admission = new KvAdmission(policy.kv.admission, clock);
@@ -139,13 +146,23 @@ export class SessionCache {
    * @throws {ApiError} 408 when the write has not answered by the request's deadline.
    */
   async commit<T extends SessionState>(
-    request: RequestScope,
+    request: WriteScope,
     sessionId: string,
     write: (db: Database) => Promise<T>,
   ): Promise<{ result: T; bookmark: string | null }> {
-    const session = openPrimarySession(this.#db);
-    const attempt = withTransientRetries(() => write(session.db), { ...request, clock: this.#clock });
-    const committed = attempt.then((result) => {
+    let session = openPrimarySession(this.#db);
+    const run = async () => {
+      const pending: PendingEvent[] = [];
+      const framed = openFramedSession(
+        this.#db,
+        this.#outbox.frame(request.actor, (events) => pending.push(...events)),
+      );
+      session = framed;
+      return { result: await write(framed.db), pending };
+    };
+    const attempt = withTransientRetries(run, { ...request, clock: this.#clock });
+    const committed = attempt.then(({ result, pending }) => {
+      this.#outbox.sendAfterCommit(request, pending);
       const bookmark = session.bookmark();
       const sequence = this.#writes.record(sessionId, bookmark);
       const state: SessionState = { status: result.status, since: result.since };
