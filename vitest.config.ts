@@ -36,6 +36,9 @@ export default defineConfig(async () => {
         },
       ],
     },
+    // The routes with their documentation, so that test/openapi.test.ts can build the document
+    // from them (src/with-docs.d.ts); the Worker's own build carries none.
+    define: { WITH_DOCS: "true" },
     test: {
       include: ["test/**/*.test.ts"],
       // Those run in Node: vitest.node.config.ts.

@@ -28,6 +28,8 @@ export async function generateOpenApiJson(): Promise<string> {
     format: "esm",
     write: false,
     logLevel: "warning",
+    // The routes with their documentation (src/with-docs.d.ts).
+    define: { WITH_DOCS: "true" },
   });
   const code = result.outputFiles[0]?.text ?? "";
   const module = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as {

@@ -3,9 +3,10 @@
  * and the one place where errors become HTTP responses.
  */
 import type { Context } from "hono";
-import { Hono } from "hono";
+import { HonoBase as Hono } from "hono/hono-base";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { TrieRouter } from "hono/router/trie-router";
 import { ApiError, ErrorMessage } from "./errors";
 import { describeError, logEvent } from "./lib/log";
 import { corsFromConfig } from "./middleware/cors";
@@ -30,7 +31,10 @@ function respondToError(error: Error, c: Context<AppEnv>): Response {
 
 /** The app with its cross-cutting middleware; src/index.ts mounts the routes (src/routes.ts) on it. */
 export function createApp(instance: InstanceServices) {
-  const app = new Hono<AppEnv>();
+  // The trie router alone: Hono's default tries its RegExpRouter first, which cannot take these
+  // routes (a literal path beside a parameter, `/api/clients/view` and `/{id}`) and falls back to
+  // this one at the first request; both ship in the script otherwise.
+  const app = new Hono<AppEnv>({ router: new TrieRouter() });
   app.use(requestId());
   app.use(responseHeaders);
   app.use(requestLog);

@@ -29,10 +29,9 @@ const CONSOLE_SECURITY_HEADERS = {
 // The page's own files: flat, lower-case names of scripts and style sheets.
 const CONSOLE_FILE = /^[a-z0-9-]+\.(?:js|css)$/;
 
-const hidden = { tags: [] as string[], scope: null, responses: {}, hidden: true };
-
 const getConsolePage = defineRoute(
-  { ...hidden, operationId: "getConsolePage", method: "get", path: "/console", summary: "Console" },
+  // Not in the OpenAPI document (no `docs`): a page, not an operation of the API.
+  { operationId: "getConsolePage", method: "get", path: "/console", scope: null },
   (c) =>
     behindCloudflareAccess(c, async () => {
       // The folder's index.html (the assets answer `/console/index.html` with a redirect here).
@@ -43,13 +42,7 @@ const getConsolePage = defineRoute(
 );
 
 const getConsoleFile = defineRoute(
-  {
-    ...hidden,
-    operationId: "getConsoleFile",
-    method: "get",
-    path: "/console/{file}",
-    summary: "Console file",
-  },
+  { operationId: "getConsoleFile", method: "get", path: "/console/{file}", scope: null },
   (c) =>
     behindCloudflareAccess(c, async () => {
       const file = c.req.param("file");

@@ -43,10 +43,9 @@ const DOCS_SECURITY_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
-const hidden = { tags: [] as string[], scope: null, responses: {}, hidden: true };
-
 const getOpenApiDocument = defineRoute(
-  { ...hidden, operationId: "getOpenApiDocument", method: "get", path: "/openapi.json", summary: "OpenAPI" },
+  // Not in the document it serves (no `docs`), nor are the pages.
+  { operationId: "getOpenApiDocument", method: "get", path: "/openapi.json", scope: null },
   async (c) => {
     // A static asset, not a part of the script every cold start parses. Its server is relative
     // (`/`): the document describes the server that serves it, whatever Host a caller sends.
@@ -57,12 +56,12 @@ const getOpenApiDocument = defineRoute(
 );
 
 const getReferencePage = defineRoute(
-  { ...hidden, operationId: "getReferencePage", method: "get", path: "/docs", summary: "Reference" },
+  { operationId: "getReferencePage", method: "get", path: "/docs", scope: null },
   (c) => c.html(DOCS_PAGE, 200, DOCS_SECURITY_HEADERS),
 );
 
 const getReferenceScript = defineRoute(
-  { ...hidden, operationId: "getReferenceScript", method: "get", path: "/docs/{file}", summary: "Script" },
+  { operationId: "getReferenceScript", method: "get", path: "/docs/{file}", scope: null },
   async (c) => {
     const script = await staticAsset(c, c.req.path, DOCS_SECURITY_HEADERS);
     return script ?? c.json({ error: ErrorMessage.notFound }, 404);

@@ -8,7 +8,7 @@ import { lazy } from "./lib/lazy";
 
 // Built by the first request, which reads the configuration once per instance, not at every cold
 // start: zod's number, coercion and default schemas serve only here and cost most to build.
-const configSchema = lazy(() =>
+const configSchema = /* @__PURE__ */ lazy(() =>
   z.object({
     LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
     // Cache settings: unset, the policy's defaults apply (src/cache/policy.ts).

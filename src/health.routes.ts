@@ -8,16 +8,18 @@ const getHealthRoute = defineRoute(
     operationId: "getHealth",
     method: "get",
     path: "/health",
-    tags: ["Operations"],
-    summary: "Liveness check",
-    description: "No authentication; touches no data.",
     scope: null,
-    responses: {
-      200: jsonResponse(
-        "The Worker is up.",
-        () => z.object({ status: z.literal("ok") }).meta({ id: "Health" }),
-        { status: "ok" },
-      ),
+    docs: WITH_DOCS && {
+      tags: ["Operations"],
+      summary: "Liveness check",
+      description: "No authentication; touches no data.",
+      responses: {
+        200: jsonResponse(
+          "The Worker is up.",
+          () => z.object({ status: z.literal("ok") }).meta({ id: "Health" }),
+          { status: "ok" },
+        ),
+      },
     },
   },
   (c) => c.json({ status: "ok" as const }, 200),

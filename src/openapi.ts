@@ -22,7 +22,7 @@ const COMMON_HEADERS = {
 };
 
 /** The body of a write that answers nothing else: `{"success":true}`. */
-export const successResponseSchema = lazy(() =>
+export const successResponseSchema = /* @__PURE__ */ lazy(() =>
   z.object({ success: z.literal(true) }).meta({ id: "SuccessResponse" }),
 );
 
@@ -43,7 +43,7 @@ export function jsonResponse<S extends z.ZodType>(
   example: z.input<S>,
   headers: Record<string, HeaderObject> = {},
 ) {
-  const built = lazy(schema);
+  const built = /* @__PURE__ */ lazy(schema);
   return {
     description,
     headers: { ...COMMON_HEADERS, ...headers },
@@ -80,7 +80,7 @@ export function errorResponse(
 }
 
 /** The OpenAPI schema of every error body. */
-export const errorBodySchema = lazy(() =>
+export const errorBodySchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       error: z.enum(Object.values(ErrorMessage)).meta({ description: "What went wrong, from a fixed list." }),

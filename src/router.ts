@@ -45,7 +45,18 @@ export interface RequestSpec {
    * validated. With `raw`, the handler reads it itself (a webhook: a larger body is ignored, a
    * signature is checked over its bytes); `schema` then only documents it.
    */
-  body?: { schema: SchemaFactory; example: unknown; maxBytes: number; raw?: boolean };
+  body?: { schema: SchemaFactory; maxBytes: number; raw?: boolean };
+}
+
+/** What the OpenAPI document says of a route, beyond what its definition implies. */
+export interface RouteDocs {
+  tags: string[];
+  summary: string;
+  description?: string;
+  /** An example of the JSON body, when the route takes one. */
+  bodyExample?: unknown;
+  /** The route's own responses; the ones its scope and body imply are added by the document. */
+  responses: Record<number, ResponseDoc>;
 }
 
 /** Everything about a route but its handler. */
@@ -54,9 +65,6 @@ export interface RouteSpec<Path extends string = string, Request extends Request
   method: Method;
   /** The full path, OpenAPI style: `/api/clients/{id}`. */
   path: Path;
-  tags: string[];
-  summary: string;
-  description?: string;
   /** The scope a bearer token needs; `null`: a public route. */
   scope: TokenScope | null;
   /**
@@ -74,10 +82,12 @@ export interface RouteSpec<Path extends string = string, Request extends Request
     applies?: (c: Context<AppEnv>) => boolean;
     description: string;
   }[];
-  /** The route's own responses; the ones its scope and body imply are added by the document. */
-  responses: Record<number, ResponseDoc>;
-  /** Left out of the OpenAPI document (the document and reference page themselves). */
-  hidden?: boolean;
+  /**
+   * Its documentation, written as `WITH_DOCS && {…}` (src/with-docs.d.ts), so that only the
+   * OpenAPI document's build carries it. Absent: a route left out of the document (the document
+   * and the pages themselves).
+   */
+  docs?: RouteDocs | false;
 }
 
 type Output<F> = F extends SchemaFactory ? z.output<ReturnType<F>> : never;
@@ -161,7 +171,9 @@ function validationHook(
 
 /** A validator whose schema is built by the route's first request. */
 function validatorOf(target: "query" | "param" | "json", schemaOf: SchemaFactory): MiddlewareHandler<AppEnv> {
-  const validator = lazy(() => zValidator(target, schemaOf(), validationHook) as MiddlewareHandler<AppEnv>);
+  const validator = /* @__PURE__ */ lazy(
+    () => zValidator(target, schemaOf(), validationHook) as MiddlewareHandler<AppEnv>,
+  );
   return (c, next) => validator()(c, next);
 }
 

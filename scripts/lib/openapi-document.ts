@@ -10,7 +10,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-ope
 import type { RouteConfig } from "@hono/zod-openapi";
 import { ErrorMessage } from "../../src/errors";
 import { errorResponse, header } from "../../src/openapi";
-import { allowedMethods, type Route, type RouteSpec } from "../../src/router";
+import { allowedMethods, type Route, type RouteDocs, type RouteSpec } from "../../src/router";
 
 /** The document's server: relative, so that it describes whichever server serves it. */
 export const SERVER_URL = "/";
@@ -50,7 +50,7 @@ function tokenCheckedErrors(spec: RouteSpec & { scope: string }) {
 }
 
 /** A route's definition as the OpenAPI generator takes it. */
-function operationOf(spec: RouteSpec, allow: string): RouteConfig {
+function operationOf(spec: RouteSpec, docs: RouteDocs, allow: string): RouteConfig {
   const { query, params, headers, body } = spec.request ?? {};
   const request: NonNullable<RouteConfig["request"]> = {
     ...(query !== undefined && { query: query() as never }),
@@ -59,7 +59,7 @@ function operationOf(spec: RouteSpec, allow: string): RouteConfig {
     ...(body !== undefined && {
       body: {
         required: true,
-        content: { "application/json": { schema: body.schema(), example: body.example } },
+        content: { "application/json": { schema: body.schema(), example: docs.bodyExample } },
       },
     }),
   };
@@ -67,13 +67,13 @@ function operationOf(spec: RouteSpec, allow: string): RouteConfig {
     operationId: spec.operationId,
     method: spec.method,
     path: spec.path,
-    tags: spec.tags,
-    summary: spec.summary,
-    ...(spec.description !== undefined && { description: spec.description }),
+    tags: docs.tags,
+    summary: docs.summary,
+    ...(docs.description !== undefined && { description: docs.description }),
     security: spec.scope === null ? [] : [{ bearerAuth: [] }],
     ...(Object.keys(request).length > 0 && { request }),
     responses: {
-      ...spec.responses,
+      ...docs.responses,
       ...(body !== undefined &&
         body.raw !== true && {
           413: errorResponse(`The body is larger than ${body.maxBytes / 1024} KiB.`, [
@@ -91,14 +91,19 @@ function operationOf(spec: RouteSpec, allow: string): RouteConfig {
 /**
  * The document of `routes`, with a server at {@link SERVER_URL}.
  *
- * @param routes - The Worker's routes (src/routes.ts); hidden ones are left out.
+ * @param routes - The Worker's routes (src/routes.ts), built with their documentation
+ *   (src/with-docs.d.ts); those without any are left out.
+ * @throws {Error} when the routes were built without their documentation.
  */
 export function buildOpenApiDocument(routes: readonly Route[]) {
   const allowed = allowedMethods(routes);
   const registry = new OpenAPIRegistry();
   for (const { spec } of routes) {
-    if (spec.hidden === true) continue;
-    registry.registerPath(operationOf(spec, (allowed.get(spec.path) ?? []).join(", ")));
+    if (spec.docs === undefined) continue;
+    if (spec.docs === false) {
+      throw new Error(`${spec.operationId}: built without its documentation (see src/with-docs.d.ts)`);
+    }
+    registry.registerPath(operationOf(spec, spec.docs, (allowed.get(spec.path) ?? []).join(", ")));
   }
   registry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

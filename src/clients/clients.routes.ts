@@ -16,31 +16,30 @@ const putClientRoute = defineRoute(
     operationId: "putClient",
     method: "put",
     path: "/api/clients/{id}",
-    tags: ["Clients"],
-    summary: "Create or update a client",
-    description:
-      "Every cached chat of the client answers its new session at once in this location. Private fields left " +
-      "out keep their value.",
     scope: "clients:write",
     request: {
       params: clientIdParamsSchema,
-      body: {
-        schema: putClientBodySchema,
-        example: { session_id: "xyz789", name: "Acme", phone: "+15550100" },
-        maxBytes: WRITE_BODY_MAX_BYTES,
-      },
+      body: { schema: putClientBodySchema, maxBytes: WRITE_BODY_MAX_BYTES },
     },
-    responses: {
-      200: jsonResponse(
-        "The client, created or updated.",
-        clientSessionResponseSchema,
-        EXAMPLE,
-        BOOKMARK_HEADER,
-      ),
-      400: errorResponse("The id or the body is not valid.", [
-        ErrorMessage.clientIdInvalid,
-        ErrorMessage.invalidBody,
-      ]),
+    docs: WITH_DOCS && {
+      bodyExample: { session_id: "xyz789", name: "Acme", phone: "+15550100" },
+      tags: ["Clients"],
+      summary: "Create or update a client",
+      description:
+        "Every cached chat of the client answers its new session at once in this location. Private fields left " +
+        "out keep their value.",
+      responses: {
+        200: jsonResponse(
+          "The client, created or updated.",
+          clientSessionResponseSchema,
+          EXAMPLE,
+          BOOKMARK_HEADER,
+        ),
+        400: errorResponse("The id or the body is not valid.", [
+          ErrorMessage.clientIdInvalid,
+          ErrorMessage.invalidBody,
+        ]),
+      },
     },
   },
   async (c) => {
@@ -62,15 +61,22 @@ const deleteClientRoute = defineRoute(
     operationId: "deleteClient",
     method: "delete",
     path: "/api/clients/{id}",
-    tags: ["Clients"],
-    summary: "Delete a client",
-    description: 'Its conversations stay, unlinked: their lookups answer "Client not found" at once.',
     scope: "clients:write",
     request: { params: clientIdParamsSchema },
-    responses: {
-      200: jsonResponse("The client is deleted.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
-      400: errorResponse("The id is not valid.", [ErrorMessage.clientIdInvalid]),
-      404: errorResponse("No client has this id.", [ErrorMessage.clientNotFound]),
+    docs: WITH_DOCS && {
+      tags: ["Clients"],
+      summary: "Delete a client",
+      description: 'Its conversations stay, unlinked: their lookups answer "Client not found" at once.',
+      responses: {
+        200: jsonResponse(
+          "The client is deleted.",
+          successResponseSchema,
+          { success: true },
+          BOOKMARK_HEADER,
+        ),
+        400: errorResponse("The id is not valid.", [ErrorMessage.clientIdInvalid]),
+        404: errorResponse("No client has this id.", [ErrorMessage.clientNotFound]),
+      },
     },
   },
   async (c) => {

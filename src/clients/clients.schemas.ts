@@ -4,14 +4,14 @@ import { storedText } from "../domain/text";
 import { lazy } from "../lib/lazy";
 
 /** The `{id}` path parameter of the client routes. */
-export const clientIdParamsSchema = lazy(() =>
+export const clientIdParamsSchema = /* @__PURE__ */ lazy(() =>
   z.object({
     id: clientIdSchema().meta({ param: { description: "The client's id." }, example: "abc123" }),
   }),
 );
 
 /** The body of `PUT /api/clients/{id}`: unknown fields are refused. */
-export const putClientBodySchema = lazy(() =>
+export const putClientBodySchema = /* @__PURE__ */ lazy(() =>
   z
     .strictObject({
       session_id: storedText(128).trim().min(1).meta({

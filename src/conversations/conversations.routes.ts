@@ -25,23 +25,25 @@ const EXAMPLE = {
 const getConversationRoute = defineRoute(
   {
     operationId: "getConversation",
-    tags: ["Conversations"],
     scope: "clients:write",
     method: "get",
     path: "/api/conversations/{chatId}",
-    summary: "Read a conversation, by any of its ids",
     request: { params: chatIdParamsSchema },
-    responses: {
-      200: jsonResponse(
-        "The conversation, with its client and every other id.",
-        conversationResponseSchema,
-        EXAMPLE,
-      ),
-      400: errorResponse("The chat id is blank or not valid.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-      ]),
-      404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+    docs: WITH_DOCS && {
+      tags: ["Conversations"],
+      summary: "Read a conversation, by any of its ids",
+      responses: {
+        200: jsonResponse(
+          "The conversation, with its client and every other id.",
+          conversationResponseSchema,
+          EXAMPLE,
+        ),
+        400: errorResponse("The chat id is blank or not valid.", [
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+        ]),
+        404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+      },
     },
   },
   async (c) => {
@@ -54,35 +56,36 @@ const getConversationRoute = defineRoute(
 const putConversationRoute = defineRoute(
   {
     operationId: "putConversation",
-    tags: ["Conversations"],
     scope: "clients:write",
     method: "put",
     path: "/api/conversations/{chatId}",
-    summary: "Link a chat to a client, or unlink it",
-    description:
-      "Links the conversation that has this id (its chat id or an alias); creates it under the canonical id if " +
-      "no conversation has it. Every id of the conversation answers the new link at once in this location.",
     request: {
       params: chatIdParamsSchema,
-      body: {
-        schema: putConversationBodySchema,
-        example: { client_id: "abc123" },
-        maxBytes: WRITE_BODY_MAX_BYTES,
-      },
+      body: { schema: putConversationBodySchema, maxBytes: WRITE_BODY_MAX_BYTES },
     },
-    responses: {
-      200: jsonResponse(
-        "The conversation, created or updated.",
-        conversationResponseSchema,
-        EXAMPLE,
-        BOOKMARK_HEADER,
-      ),
-      400: errorResponse("The chat id is blank or not valid, or the body is not valid.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-        ErrorMessage.invalidBody,
-      ]),
-      404: errorResponse("`client_id` names no client; nothing was written.", [ErrorMessage.clientNotFound]),
+    docs: WITH_DOCS && {
+      bodyExample: { client_id: "abc123" },
+      tags: ["Conversations"],
+      summary: "Link a chat to a client, or unlink it",
+      description:
+        "Links the conversation that has this id (its chat id or an alias); creates it under the canonical id if " +
+        "no conversation has it. Every id of the conversation answers the new link at once in this location.",
+      responses: {
+        200: jsonResponse(
+          "The conversation, created or updated.",
+          conversationResponseSchema,
+          EXAMPLE,
+          BOOKMARK_HEADER,
+        ),
+        400: errorResponse("The chat id is blank or not valid, or the body is not valid.", [
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+          ErrorMessage.invalidBody,
+        ]),
+        404: errorResponse("`client_id` names no client; nothing was written.", [
+          ErrorMessage.clientNotFound,
+        ]),
+      },
     },
   },
   async (c) => {
@@ -97,31 +100,33 @@ const putConversationRoute = defineRoute(
 const deleteConversationRoute = defineRoute(
   {
     operationId: "deleteConversation",
-    tags: ["Conversations"],
     scope: "clients:write",
     method: "delete",
     path: "/api/conversations/{chatId}",
-    summary: "Delete a conversation, by its chat id",
-    description:
-      'Every id of the conversation answers "Conversation not found" at once in this location. Only the ' +
-      "conversation's own chat id deletes it: through an alias, nothing is deleted (409), so that a call never " +
-      "destroys a conversation it did not name.",
     request: { params: chatIdParamsSchema },
-    responses: {
-      200: jsonResponse(
-        "The conversation is deleted.",
-        successResponseSchema,
-        { success: true },
-        BOOKMARK_HEADER,
-      ),
-      400: errorResponse("The chat id is blank or not valid.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-      ]),
-      404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
-      409: errorResponse("The id is an alias of a conversation, not its chat id; nothing was deleted.", [
-        ErrorMessage.deleteByChatId,
-      ]),
+    docs: WITH_DOCS && {
+      tags: ["Conversations"],
+      summary: "Delete a conversation, by its chat id",
+      description:
+        'Every id of the conversation answers "Conversation not found" at once in this location. Only the ' +
+        "conversation's own chat id deletes it: through an alias, nothing is deleted (409), so that a call never " +
+        "destroys a conversation it did not name.",
+      responses: {
+        200: jsonResponse(
+          "The conversation is deleted.",
+          successResponseSchema,
+          { success: true },
+          BOOKMARK_HEADER,
+        ),
+        400: errorResponse("The chat id is blank or not valid.", [
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+        ]),
+        404: errorResponse("No conversation has this id.", [ErrorMessage.conversationNotFound]),
+        409: errorResponse("The id is an alias of a conversation, not its chat id; nothing was deleted.", [
+          ErrorMessage.deleteByChatId,
+        ]),
+      },
     },
   },
   async (c) => {
@@ -135,34 +140,36 @@ const deleteConversationRoute = defineRoute(
 const addAliasRoute = defineRoute(
   {
     operationId: "addAlias",
-    tags: ["Conversations"],
     scope: "aliases:write",
     method: "put",
     path: "/api/conversations/{chatId}/aliases/{alias}",
-    summary: "Add another id of the same person (a LID, a phone-number id, a business-scoped user id)",
-    description:
-      "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
-      "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
-      "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
-      "this location. Only a person's conversation has aliases. `aliases:write` (a bot's scope, included in " +
-      "`clients:write`) allows this call, with the same outcomes, and no other write.",
     request: { params: aliasParamsSchema },
-    responses: {
-      200: jsonResponse(
-        "The conversation, with the alias among its ids.",
-        conversationResponseSchema,
-        EXAMPLE,
-        BOOKMARK_HEADER,
-      ),
-      400: errorResponse(
-        "The chat id is blank or not valid; the alias or the conversation is not a person's (a group, broadcast " +
-          "or newsletter has no aliases).",
-        [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.aliasInvalid],
-      ),
-      404: errorResponse("No conversation has the chat id.", [ErrorMessage.conversationNotFound]),
-      409: errorResponse("The alias is an id of a conversation of another client; nothing changed.", [
-        ErrorMessage.chatIdConflict,
-      ]),
+    docs: WITH_DOCS && {
+      tags: ["Conversations"],
+      summary: "Add another id of the same person (a LID, a phone-number id, a business-scoped user id)",
+      description:
+        "An id of no conversation is added. An id of another conversation merges that one into this one (all its " +
+        "ids move here, it is removed), in one atomic write, when no client mapping is lost: either has no client " +
+        "(the merged conversation keeps the one there is), or both have the same. Every id answers at once in " +
+        "this location. Only a person's conversation has aliases. `aliases:write` (a bot's scope, included in " +
+        "`clients:write`) allows this call, with the same outcomes, and no other write.",
+      responses: {
+        200: jsonResponse(
+          "The conversation, with the alias among its ids.",
+          conversationResponseSchema,
+          EXAMPLE,
+          BOOKMARK_HEADER,
+        ),
+        400: errorResponse(
+          "The chat id is blank or not valid; the alias or the conversation is not a person's (a group, broadcast " +
+            "or newsletter has no aliases).",
+          [ErrorMessage.chatIdRequired, ErrorMessage.chatIdInvalid, ErrorMessage.aliasInvalid],
+        ),
+        404: errorResponse("No conversation has the chat id.", [ErrorMessage.conversationNotFound]),
+        409: errorResponse("The alias is an id of a conversation of another client; nothing changed.", [
+          ErrorMessage.chatIdConflict,
+        ]),
+      },
     },
   },
   async (c) => {
@@ -176,29 +183,33 @@ const addAliasRoute = defineRoute(
 const removeAliasRoute = defineRoute(
   {
     operationId: "removeAlias",
-    tags: ["Conversations"],
     scope: "clients:write",
     method: "delete",
     path: "/api/conversations/{chatId}/aliases/{alias}",
-    summary: "Remove an id from a conversation, its own chat id included",
-    description:
-      'The id answers "Conversation not found" at once in this location; the other ids answer as before. Any id ' +
-      "can be removed while another remains (a person changed number or business-scoped user id). When it is " +
-      "the conversation's chat id, the conversation takes a phone-number id if one remains, else a LID, else a " +
-      "business-scoped user id, the earliest added within a kind.",
     request: { params: aliasParamsSchema },
-    responses: {
-      200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
-      400: errorResponse("The chat id is blank or not valid, or the alias is not valid.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-        ErrorMessage.aliasInvalid,
-      ]),
-      404: errorResponse("No conversation has the chat id, or the alias is not one of its ids.", [
-        ErrorMessage.conversationNotFound,
-        ErrorMessage.aliasNotFound,
-      ]),
-      409: errorResponse("The alias is the conversation's last id; nothing changed.", [ErrorMessage.lastId]),
+    docs: WITH_DOCS && {
+      tags: ["Conversations"],
+      summary: "Remove an id from a conversation, its own chat id included",
+      description:
+        'The id answers "Conversation not found" at once in this location; the other ids answer as before. Any id ' +
+        "can be removed while another remains (a person changed number or business-scoped user id). When it is " +
+        "the conversation's chat id, the conversation takes a phone-number id if one remains, else a LID, else a " +
+        "business-scoped user id, the earliest added within a kind.",
+      responses: {
+        200: jsonResponse("The alias is removed.", successResponseSchema, { success: true }, BOOKMARK_HEADER),
+        400: errorResponse("The chat id is blank or not valid, or the alias is not valid.", [
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+          ErrorMessage.aliasInvalid,
+        ]),
+        404: errorResponse("No conversation has the chat id, or the alias is not one of its ids.", [
+          ErrorMessage.conversationNotFound,
+          ErrorMessage.aliasNotFound,
+        ]),
+        409: errorResponse("The alias is the conversation's last id; nothing changed.", [
+          ErrorMessage.lastId,
+        ]),
+      },
     },
   },
   async (c) => {

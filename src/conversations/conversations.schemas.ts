@@ -4,7 +4,7 @@ import { clientIdSchema } from "../domain/client";
 import { ErrorMessage } from "../errors";
 import { lazy } from "../lib/lazy";
 
-const chatIdParam = lazy(() =>
+const chatIdParam = /* @__PURE__ */ lazy(() =>
   chatIdSchema().meta({
     param: {
       description:
@@ -19,13 +19,13 @@ const chatIdParam = lazy(() =>
 );
 
 /** The `{chatId}` path parameter of the conversation routes, canonicalised. */
-export const chatIdParamsSchema = lazy(() => z.object({ chatId: chatIdParam() }));
+export const chatIdParamsSchema = /* @__PURE__ */ lazy(() => z.object({ chatId: chatIdParam() }));
 
 /**
  * The `{chatId}` and `{alias}` path parameters of the alias routes, canonicalised: both a
  * person's ids, since only a person's conversation has aliases.
  */
-export const aliasParamsSchema = lazy(() =>
+export const aliasParamsSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       chatId: chatIdParam(),
@@ -48,7 +48,7 @@ export const aliasParamsSchema = lazy(() =>
 );
 
 /** The body of `PUT /api/conversations/{chatId}`: unknown fields are refused. */
-export const putConversationBodySchema = lazy(() =>
+export const putConversationBodySchema = /* @__PURE__ */ lazy(() =>
   z
     .strictObject({
       client_id: clientIdSchema().nullable().meta({
@@ -60,7 +60,7 @@ export const putConversationBodySchema = lazy(() =>
 );
 
 /** The 200 body of the conversation routes that answer a conversation. Only the OpenAPI document builds it. */
-export const conversationResponseSchema = lazy(() => {
+export const conversationResponseSchema = /* @__PURE__ */ lazy(() => {
   const conversation = z
     .object({
       chat_id: z

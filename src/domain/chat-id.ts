@@ -98,7 +98,7 @@ export function isPersonId(chatId: string): boolean {
  * Every failure carries the contract's message, which the validation hook answers as is. Built on
  * first use, as every schema here: a cold start builds none of them.
  */
-export const chatIdSchema = lazy(() =>
+export const chatIdSchema = /* @__PURE__ */ lazy(() =>
   z
     .string({
       error: (issue) =>
@@ -138,7 +138,7 @@ export function altError(
 }
 
 /** The `alt` field: validated with {@link parseOtherChatId}, canonical or `undefined`. */
-export const otherChatIdSchema = lazy(() =>
+export const otherChatIdSchema = /* @__PURE__ */ lazy(() =>
   z
     .string({ error: ErrorMessage.chatIdInvalid })
     .optional()
@@ -151,7 +151,7 @@ export const otherChatIdSchema = lazy(() =>
 );
 
 /** An alias: a person's id in any spelling, transformed to its canonical form. */
-export const aliasSchema = lazy(() =>
+export const aliasSchema = /* @__PURE__ */ lazy(() =>
   z.string({ error: ErrorMessage.aliasInvalid }).transform((raw, context) => {
     const result = parseChatId(raw);
     if (result.ok && isPersonId(result.chatId)) return result.chatId;

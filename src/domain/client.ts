@@ -11,7 +11,7 @@ import { lazy } from "../lib/lazy";
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
 /** A client id: 1 to 128 URL-safe characters. */
-export const clientIdSchema = lazy(() =>
+export const clientIdSchema = /* @__PURE__ */ lazy(() =>
   z
     .string({ error: ErrorMessage.clientIdInvalid })
     .max(128, { error: ErrorMessage.clientIdInvalid })
@@ -22,7 +22,7 @@ export const clientIdSchema = lazy(() =>
  * A lookup's record: exactly `id` and `session_id`, and `session` when the lookup asked for it
  * (`include=session`). Only the OpenAPI document builds it.
  */
-export const clientSessionSchema = lazy(() =>
+export const clientSessionSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       id: z.string().meta({ description: "The client's id.", example: "abc123" }),
@@ -53,6 +53,6 @@ export const clientSessionSchema = lazy(() =>
  * The 200 body of the lookup and of `PUT /api/clients/{id}` (which never carries `session`).
  * Only the OpenAPI document builds it.
  */
-export const clientSessionResponseSchema = lazy(() =>
+export const clientSessionResponseSchema = /* @__PURE__ */ lazy(() =>
   z.object({ success: z.literal(true), record: clientSessionSchema() }).meta({ id: "ClientSessionResponse" }),
 );

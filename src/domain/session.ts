@@ -49,7 +49,7 @@ export function isSessionId(value: string): boolean {
 }
 
 /** A session id: 1 to 128 characters, no surrounding white space, no control characters. */
-export const sessionIdSchema = lazy(() =>
+export const sessionIdSchema = /* @__PURE__ */ lazy(() =>
   z
     .string({ error: ErrorMessage.sessionIdInvalid })
     .refine(isSessionId, { error: ErrorMessage.sessionIdInvalid }),

@@ -27,27 +27,29 @@ const EXAMPLE = {
 const listEventsRoute = defineRoute(
   {
     operationId: "listEvents",
-    tags: ["Events"],
     scope: "clients:write",
     sessionLimitedTokens: true,
     method: "get",
     path: "/api/events",
-    summary: "Read the history of changes",
-    description:
-      "Every write records what it changed, in the same atomic batch as the change: who (`actor`, the token's " +
-      "name) did what to which chat, client or session, and when. Filter by one of `chatId` (any id of the " +
-      "conversation; its history across merges included), `clientId` or `sessionId`, or none; newest first, a " +
-      "page at a time. A session-limited token sees only the events of its sessions' clients and chats. Events " +
-      "are kept `EVENTS_RETENTION_DAYS` (90 by default).",
     request: { query: listEventsQuerySchema },
-    responses: {
-      200: jsonResponse("A page of events, newest first.", eventsResponseSchema, EXAMPLE),
-      400: errorResponse("An id, `limit` or `before` is not valid, or more than one filter is given.", [
-        ErrorMessage.chatIdRequired,
-        ErrorMessage.chatIdInvalid,
-        ErrorMessage.clientIdInvalid,
-        ErrorMessage.invalidQuery,
-      ]),
+    docs: WITH_DOCS && {
+      tags: ["Events"],
+      summary: "Read the history of changes",
+      description:
+        "Every write records what it changed, in the same atomic batch as the change: who (`actor`, the token's " +
+        "name) did what to which chat, client or session, and when. Filter by one of `chatId` (any id of the " +
+        "conversation; its history across merges included), `clientId` or `sessionId`, or none; newest first, a " +
+        "page at a time. A session-limited token sees only the events of its sessions' clients and chats. Events " +
+        "are kept `EVENTS_RETENTION_DAYS` (90 by default).",
+      responses: {
+        200: jsonResponse("A page of events, newest first.", eventsResponseSchema, EXAMPLE),
+        400: errorResponse("An id, `limit` or `before` is not valid, or more than one filter is given.", [
+          ErrorMessage.chatIdRequired,
+          ErrorMessage.chatIdInvalid,
+          ErrorMessage.clientIdInvalid,
+          ErrorMessage.invalidQuery,
+        ]),
+      },
     },
   },
   async (c) => {

@@ -12,7 +12,7 @@ export const DEFAULT_EVENTS_LIMIT = 50;
 const CURSOR = /^[1-9][0-9]{0,15}$/;
 
 /** The query of `GET /api/events`: at most one of `chatId`, `clientId`, `sessionId`. */
-export const listEventsQuerySchema = lazy(() =>
+export const listEventsQuerySchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       chatId: chatIdSchema()
@@ -61,7 +61,7 @@ export const listEventsQuerySchema = lazy(() =>
 );
 
 /** The 200 body of `GET /api/events`. Only the OpenAPI document builds it. */
-export const eventsResponseSchema = lazy(() => {
+export const eventsResponseSchema = /* @__PURE__ */ lazy(() => {
   const change = z.looseObject({});
   const event = z
     .object({

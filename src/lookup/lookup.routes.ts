@@ -66,39 +66,41 @@ const getClientSessionRoute = defineRoute(
     operationId: "getClientSession",
     method: "get",
     path: "/api/clients/view",
-    tags: ["Lookup"],
-    summary: "Find the client and WhatsApp session of a chat",
-    description:
-      "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
-      "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
-      "`x-d1-bookmark` to read your own write from any replica. With `include=session`, the record also says " +
-      "whether its session can send (`session: {status, since}`), from the same tiers: a hot lookup still " +
-      "touches no storage.",
     scope: "clients:read",
     limits: [NO_CACHE_LIMIT],
     request: { query: viewClientQuerySchema, headers: lookupHeadersSchema },
-    responses: {
-      200: jsonResponse(
-        "The chat's client and the session that serves it.",
-        clientSessionResponseSchema,
-        EXAMPLE,
-        { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
-      ),
-      400: errorResponse(
-        "`chatId` is missing, given twice, or not a WhatsApp chat id (`alt` likewise); `alt` with a group, broadcast " +
-          "or newsletter id on either side (`Invalid alt`); `include` names another part.",
-        [
-          ErrorMessage.chatIdRequired,
-          ErrorMessage.chatIdInvalid,
-          ErrorMessage.altInvalid,
-          ErrorMessage.includeInvalid,
-        ],
-      ),
-      404: errorResponse(
-        "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
-          "the conversation has no client (`Client not found`).",
-        [ErrorMessage.conversationNotFound, ErrorMessage.clientNotFound],
-      ),
+    docs: WITH_DOCS && {
+      tags: ["Lookup"],
+      summary: "Find the client and WhatsApp session of a chat",
+      description:
+        "Resolves a chat id to its client and the WhatsApp session that serves it, from the nearest cache tier " +
+        "(`Server-Timing` names it). Send `Cache-Control: no-cache` to skip every cache and read D1, with " +
+        "`x-d1-bookmark` to read your own write from any replica. With `include=session`, the record also says " +
+        "whether its session can send (`session: {status, since}`), from the same tiers: a hot lookup still " +
+        "touches no storage.",
+      responses: {
+        200: jsonResponse(
+          "The chat's client and the session that serves it.",
+          clientSessionResponseSchema,
+          EXAMPLE,
+          { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
+        ),
+        400: errorResponse(
+          "`chatId` is missing, given twice, or not a WhatsApp chat id (`alt` likewise); `alt` with a group, broadcast " +
+            "or newsletter id on either side (`Invalid alt`); `include` names another part.",
+          [
+            ErrorMessage.chatIdRequired,
+            ErrorMessage.chatIdInvalid,
+            ErrorMessage.altInvalid,
+            ErrorMessage.includeInvalid,
+          ],
+        ),
+        404: errorResponse(
+          "No conversation has this chat id, or the token is limited to other sessions (`Conversation not found`); " +
+            "the conversation has no client (`Client not found`).",
+          [ErrorMessage.conversationNotFound, ErrorMessage.clientNotFound],
+        ),
+      },
     },
   },
   async (c) => {
@@ -116,49 +118,50 @@ const getClientSessionsRoute = defineRoute(
     operationId: "getClientSessions",
     method: "post",
     path: "/api/clients/view/batch",
-    tags: ["Lookup"],
-    summary: "Find the clients and sessions of up to 100 chats at once",
-    description:
-      "Each result is exactly what the single lookup answers for its item: `{record}`, or `{error}` with its 400 or " +
-      "404 message. All the items' cache misses cost at most one D1 query and one KV bulk read (two when more than " +
-      '100 ids miss memory: KV reads 100 keys at a time). With `"include": ["session"]`, each record also ' +
-      "carries its session's status, whose misses cost at most one more KV bulk read and D1 query. A batch " +
-      "counts as one request against the rate limit. `Cache-Control: no-cache` and `x-d1-bookmark` work as for " +
-      "the single lookup.",
     scope: "clients:read",
     limits: [{ limiter: "BATCH_RATE_LIMITER", description: "batches" }, NO_CACHE_LIMIT],
     request: {
       headers: lookupHeadersSchema,
       body: {
-        schema: batchBodySchema,
-        example: {
-          lookups: [
-            { chatId: "123456789@c.us" },
-            { chatId: "987654321098765@lid", alt: "123456789@s.whatsapp.net" },
-            { chatId: "555000111@c.us" },
-          ],
-        },
-        // 100 items of two 160-character ids each fit with room to spare.
+        schema: batchBodySchema, // 100 items of two 160-character ids each fit with room to spare.
         maxBytes: 64 * 1024,
       },
     },
-    responses: {
-      200: jsonResponse(
-        "One result per lookup, in order.",
-        batchResponseSchema,
-        {
-          success: true as const,
-          results: [
-            { record: EXAMPLE.record },
-            { record: EXAMPLE.record },
-            { error: ErrorMessage.clientNotFound },
-          ],
-        },
-        { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
-      ),
-      400: errorResponse("The body is not JSON, not declared as JSON, or not 1 to 100 lookups.", [
-        ErrorMessage.invalidBody,
-      ]),
+    docs: WITH_DOCS && {
+      bodyExample: {
+        lookups: [
+          { chatId: "123456789@c.us" },
+          { chatId: "987654321098765@lid", alt: "123456789@s.whatsapp.net" },
+          { chatId: "555000111@c.us" },
+        ],
+      },
+      tags: ["Lookup"],
+      summary: "Find the clients and sessions of up to 100 chats at once",
+      description:
+        "Each result is exactly what the single lookup answers for its item: `{record}`, or `{error}` with its 400 or " +
+        "404 message. All the items' cache misses cost at most one D1 query and one KV bulk read (two when more than " +
+        '100 ids miss memory: KV reads 100 keys at a time). With `"include": ["session"]`, each record also ' +
+        "carries its session's status, whose misses cost at most one more KV bulk read and D1 query. A batch " +
+        "counts as one request against the rate limit. `Cache-Control: no-cache` and `x-d1-bookmark` work as for " +
+        "the single lookup.",
+      responses: {
+        200: jsonResponse(
+          "One result per lookup, in order.",
+          batchResponseSchema,
+          {
+            success: true as const,
+            results: [
+              { record: EXAMPLE.record },
+              { record: EXAMPLE.record },
+              { error: ErrorMessage.clientNotFound },
+            ],
+          },
+          { ...SERVER_TIMING_HEADER, ...BOOKMARK_HEADER },
+        ),
+        400: errorResponse("The body is not JSON, not declared as JSON, or not 1 to 100 lookups.", [
+          ErrorMessage.invalidBody,
+        ]),
+      },
     },
   },
   async (c) => {

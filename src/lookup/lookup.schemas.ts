@@ -43,7 +43,7 @@ const includeQuerySchema = () =>
     });
 
 /** The query of `GET /api/clients/view`: `alt` beside a group, broadcast or newsletter is refused. */
-export const viewClientQuerySchema = lazy(() =>
+export const viewClientQuerySchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       chatId: chatIdSchema().meta({
@@ -83,7 +83,7 @@ export const viewClientQuerySchema = lazy(() =>
  * sent (an unknown `Cache-Control` directive, or a malformed bookmark, is ignored). No examples:
  * API references pre-fill them, and a copied request would then bypass every cache.
  */
-export const lookupHeadersSchema = lazy(() =>
+export const lookupHeadersSchema = /* @__PURE__ */ lazy(() =>
   z.object({
     "Cache-Control": z
       .string()
@@ -137,7 +137,7 @@ const batchItemSchema = () =>
     });
 
 /** The body of `POST /api/clients/view/batch`: 1 to 100 lookups. */
-export const batchBodySchema = lazy(() =>
+export const batchBodySchema = /* @__PURE__ */ lazy(() =>
   z
     .strictObject({
       lookups: z.array(batchItemSchema()).min(1).max(MAX_BATCH_ITEMS),
@@ -154,7 +154,7 @@ export const batchBodySchema = lazy(() =>
 );
 
 /** The 200 body of the batch lookup: one result per lookup, in order. Only the OpenAPI document builds it. */
-export const batchResponseSchema = lazy(() => {
+export const batchResponseSchema = /* @__PURE__ */ lazy(() => {
   const result = z
     .union([
       z.object({ record: clientSessionSchema() }),

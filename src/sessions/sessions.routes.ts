@@ -20,33 +20,32 @@ const putSessionStatusRoute = defineRoute(
     operationId: "putSessionStatus",
     method: "put",
     path: "/api/sessions/{sessionId}/status",
-    tags: ["Sessions"],
-    summary: "Report a session's status",
-    description:
-      "For a gateway without a webhook this service reads (WAHA's and Evolution API's have theirs). The newest " +
-      "report by its `at` wins: an older one changes nothing and answers the stored status; equal times apply in " +
-      "arrival order. A session nobody reported yet is accepted. Lookups with `include=session` answer the new " +
-      "status at once in this location. A token limited to some sessions reports only theirs.",
     scope: "sessions:write",
     request: {
       params: sessionIdParamsSchema,
-      body: {
-        schema: putSessionStatusBodySchema,
-        example: { status: "WORKING", at: "2026-12-05T10:00:00Z" },
-        maxBytes: WRITE_BODY_MAX_BYTES,
-      },
+      body: { schema: putSessionStatusBodySchema, maxBytes: WRITE_BODY_MAX_BYTES },
     },
-    responses: {
-      200: jsonResponse(
-        "The session's status after the report.",
-        sessionStatusResponseSchema,
-        { success: true, record: EXAMPLE_RECORD },
-        BOOKMARK_HEADER,
-      ),
-      400: errorResponse("The session id or the body is not valid (a status outside the list).", [
-        ErrorMessage.sessionIdInvalid,
-        ErrorMessage.invalidBody,
-      ]),
+    docs: WITH_DOCS && {
+      bodyExample: { status: "WORKING", at: "2026-12-05T10:00:00Z" },
+      tags: ["Sessions"],
+      summary: "Report a session's status",
+      description:
+        "For a gateway without a webhook this service reads (WAHA's and Evolution API's have theirs). The newest " +
+        "report by its `at` wins: an older one changes nothing and answers the stored status; equal times apply in " +
+        "arrival order. A session nobody reported yet is accepted. Lookups with `include=session` answer the new " +
+        "status at once in this location. A token limited to some sessions reports only theirs.",
+      responses: {
+        200: jsonResponse(
+          "The session's status after the report.",
+          sessionStatusResponseSchema,
+          { success: true, record: EXAMPLE_RECORD },
+          BOOKMARK_HEADER,
+        ),
+        400: errorResponse("The session id or the body is not valid (a status outside the list).", [
+          ErrorMessage.sessionIdInvalid,
+          ErrorMessage.invalidBody,
+        ]),
+      },
     },
   },
   async (c) => {
@@ -71,20 +70,22 @@ const listSessionsRoute = defineRoute(
     operationId: "listSessions",
     method: "get",
     path: "/api/sessions",
-    tags: ["Sessions"],
-    summary: "List the sessions, with their status and number of clients",
-    description:
-      "Every session that clients name or that reported a status, by id, read from D1. A token limited to some " +
-      "sessions sees only those.",
     scope: "clients:read",
-    responses: {
-      200: jsonResponse("The sessions.", sessionListResponseSchema, {
-        success: true,
-        sessions: [
-          { ...EXAMPLE_RECORD, clients: 3 },
-          { id: "another-session", status: "UNKNOWN", since: null, clients: 1 },
-        ],
-      }),
+    docs: WITH_DOCS && {
+      tags: ["Sessions"],
+      summary: "List the sessions, with their status and number of clients",
+      description:
+        "Every session that clients name or that reported a status, by id, read from D1. A token limited to some " +
+        "sessions sees only those.",
+      responses: {
+        200: jsonResponse("The sessions.", sessionListResponseSchema, {
+          success: true,
+          sessions: [
+            { ...EXAMPLE_RECORD, clients: 3 },
+            { id: "another-session", status: "UNKNOWN", since: null, clients: 1 },
+          ],
+        }),
+      },
     },
   },
   async (c) => {

@@ -4,7 +4,7 @@ import { sessionIdSchema } from "../domain/session";
 import { lazy } from "../lib/lazy";
 
 /** The `{sessionId}` path parameter. */
-export const sessionIdParamsSchema = lazy(() =>
+export const sessionIdParamsSchema = /* @__PURE__ */ lazy(() =>
   z.object({
     sessionId: sessionIdSchema().meta({
       param: { description: "The WhatsApp session's id, as clients' `session_id` names it." },
@@ -14,7 +14,7 @@ export const sessionIdParamsSchema = lazy(() =>
 );
 
 /** The body of `PUT /api/sessions/{sessionId}/status`: unknown fields are refused. */
-export const putSessionStatusBodySchema = lazy(() =>
+export const putSessionStatusBodySchema = /* @__PURE__ */ lazy(() =>
   z
     .strictObject({
       status: z.enum(SESSION_STATUSES).meta({
@@ -50,7 +50,7 @@ const sinceSchema = () =>
   });
 
 /** A session's status record. Only the OpenAPI document builds it. */
-export const sessionRecordSchema = lazy(() =>
+export const sessionRecordSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       id: z.string().meta({ description: "The session's id.", example: "xyz789" }),
@@ -61,12 +61,12 @@ export const sessionRecordSchema = lazy(() =>
 );
 
 /** The 200 body of the status write. Only the OpenAPI document builds it. */
-export const sessionStatusResponseSchema = lazy(() =>
+export const sessionStatusResponseSchema = /* @__PURE__ */ lazy(() =>
   z.object({ success: z.literal(true), record: sessionRecordSchema() }).meta({ id: "SessionStatusResponse" }),
 );
 
 /** The 200 body of `GET /api/sessions`. Only the OpenAPI document builds it. */
-export const sessionListResponseSchema = lazy(() =>
+export const sessionListResponseSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       success: z.literal(true),
@@ -89,7 +89,7 @@ export const sessionListResponseSchema = lazy(() =>
  * was older than the stored one); nothing else for an event that changes nothing. Only the
  * OpenAPI document builds it.
  */
-export const webhookResponseSchema = lazy(() =>
+export const webhookResponseSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       success: z.literal(true),
@@ -116,7 +116,7 @@ const otherEventSchema = (id: string, example: string) =>
  * WAHA's `session.status` event, as WAHA posts it: the fields read are checked, any other is
  * kept as sent and never stored.
  */
-export const wahaStatusEventSchema = lazy(() =>
+export const wahaStatusEventSchema = /* @__PURE__ */ lazy(() =>
   z
     .looseObject({
       id: z
@@ -150,7 +150,7 @@ export const wahaStatusEventSchema = lazy(() =>
 );
 
 /** What WAHA posts: `session.status` is recorded; any other event is answered 200 and ignored. */
-export const wahaEventSchema = lazy(() =>
+export const wahaEventSchema = /* @__PURE__ */ lazy(() =>
   z.union([wahaStatusEventSchema(), otherEventSchema("WahaOtherEvent", "message")]).meta({ id: "WahaEvent" }),
 );
 
@@ -158,7 +158,7 @@ export const wahaEventSchema = lazy(() =>
  * Evolution API's `connection.update` event, as Evolution posts it. Its `apikey` is never stored,
  * logged or recorded.
  */
-export const evolutionConnectionEventSchema = lazy(() =>
+export const evolutionConnectionEventSchema = /* @__PURE__ */ lazy(() =>
   z
     .looseObject({
       event: z.string().meta({
@@ -190,7 +190,7 @@ export const evolutionConnectionEventSchema = lazy(() =>
 );
 
 /** What Evolution API posts: `connection.update` is recorded; any other event is answered 200 and ignored. */
-export const evolutionEventSchema = lazy(() =>
+export const evolutionEventSchema = /* @__PURE__ */ lazy(() =>
   z
     .union([evolutionConnectionEventSchema(), otherEventSchema("EvolutionOtherEvent", "messages.upsert")])
     .meta({ id: "EvolutionEvent" }),

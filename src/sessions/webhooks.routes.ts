@@ -46,7 +46,8 @@ const WEBHOOK_DESCRIPTION =
   "Every other event, and any body over 1 MiB, is answered 200 and changes nothing, so a webhook configured for " +
   "all events is harmless. A token limited to some sessions records only theirs.";
 
-const WEBHOOK_RESPONSES = {
+// A function: built only by the documented build (src/with-docs.d.ts).
+const webhookResponses = () => ({
   200: jsonResponse(
     "The session's status after a status event (whether it applied or was older than the stored one); " +
       "`{success: true}` alone for an event that changes nothing.",
@@ -57,7 +58,7 @@ const WEBHOOK_RESPONSES = {
   400: errorResponse("The body is not a JSON event, or a status event is malformed.", [
     ErrorMessage.invalidBody,
   ]),
-};
+});
 
 const WAHA_EXAMPLE = {
   id: "evt_01jf3m8k2q4r5s6t7v8w9x0y1z",
@@ -73,17 +74,20 @@ const wahaWebhookRoute = defineRoute(
     operationId: "postWahaWebhook",
     method: "post",
     path: "/webhooks/waha",
-    tags: ["Sessions"],
-    summary: "Take WAHA's events",
-    description:
-      "Set as a WAHA webhook, with the token as its custom `Authorization` header. `session.status` records the " +
-      "session's status, ordered by the event's `timestamp`. With `WAHA_WEBHOOK_HMAC_KEY` set, `X-Webhook-Hmac` " +
-      `(HMAC-SHA512 of the body, \`X-Webhook-Hmac-Algorithm: sha512\`) must match too, else 401. ${WEBHOOK_DESCRIPTION}`,
     scope: "sessions:write",
     request: {
-      body: { schema: wahaEventSchema, example: WAHA_EXAMPLE, maxBytes: WEBHOOK_BODY_MAX_BYTES, raw: true },
+      body: { schema: wahaEventSchema, maxBytes: WEBHOOK_BODY_MAX_BYTES, raw: true },
     },
-    responses: WEBHOOK_RESPONSES,
+    docs: WITH_DOCS && {
+      bodyExample: WAHA_EXAMPLE,
+      tags: ["Sessions"],
+      summary: "Take WAHA's events",
+      description:
+        "Set as a WAHA webhook, with the token as its custom `Authorization` header. `session.status` records the " +
+        "session's status, ordered by the event's `timestamp`. With `WAHA_WEBHOOK_HMAC_KEY` set, `X-Webhook-Hmac` " +
+        `(HMAC-SHA512 of the body, \`X-Webhook-Hmac-Algorithm: sha512\`) must match too, else 401. ${WEBHOOK_DESCRIPTION}`,
+      responses: webhookResponses(),
+    },
   },
   async (c) => {
     const body = await webhookBody(c);
@@ -115,12 +119,7 @@ const EVOLUTION_EXAMPLE = {
 };
 
 const evolutionRequest = {
-  body: {
-    schema: evolutionEventSchema,
-    example: EVOLUTION_EXAMPLE,
-    maxBytes: WEBHOOK_BODY_MAX_BYTES,
-    raw: true,
-  },
+  body: { schema: evolutionEventSchema, maxBytes: WEBHOOK_BODY_MAX_BYTES, raw: true },
 };
 
 /** Evolution's events, on either path. */
@@ -142,12 +141,15 @@ const evolutionWebhookRoute = defineRoute(
     operationId: "postEvolutionWebhook",
     method: "post",
     path: "/webhooks/evolution",
-    tags: ["Sessions"],
-    summary: "Take Evolution API's events",
-    description: EVOLUTION_DESCRIPTION,
     scope: "sessions:write",
     request: evolutionRequest,
-    responses: WEBHOOK_RESPONSES,
+    docs: WITH_DOCS && {
+      tags: ["Sessions"],
+      summary: "Take Evolution API's events",
+      description: EVOLUTION_DESCRIPTION,
+      bodyExample: EVOLUTION_EXAMPLE,
+      responses: webhookResponses(),
+    },
   },
   takeEvolutionEvent,
 );
@@ -158,12 +160,6 @@ const evolutionWebhookByEventRoute = defineRoute(
     operationId: "postEvolutionWebhookByEvent",
     method: "post",
     path: "/webhooks/evolution/{event}",
-    tags: ["Sessions"],
-    summary: "Take Evolution API's events, by event path",
-    description:
-      'The same endpoint as `/webhooks/evolution`, for Evolution\'s "webhook by events" mode (`webhookByEvents`), ' +
-      "which posts each event to the URL followed by its name (`/connection-update`). The body's `event` " +
-      "decides; the path is not read.",
     scope: "sessions:write",
     request: {
       ...evolutionRequest,
@@ -175,7 +171,16 @@ const evolutionWebhookByEventRoute = defineRoute(
           }),
         }),
     },
-    responses: WEBHOOK_RESPONSES,
+    docs: WITH_DOCS && {
+      tags: ["Sessions"],
+      summary: "Take Evolution API's events, by event path",
+      description:
+        'The same endpoint as `/webhooks/evolution`, for Evolution\'s "webhook by events" mode (`webhookByEvents`), ' +
+        "which posts each event to the URL followed by its name (`/connection-update`). The body's `event` " +
+        "decides; the path is not read.",
+      bodyExample: EVOLUTION_EXAMPLE,
+      responses: webhookResponses(),
+    },
   },
   takeEvolutionEvent,
 );

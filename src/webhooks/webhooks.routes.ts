@@ -20,36 +20,39 @@ const RECORD = {
 const putWebhookRoute = defineRoute(
   {
     operationId: "putWebhook",
-    tags: ["Webhooks"],
     scope: "clients:write",
     method: "put",
     path: "/api/webhooks/{name}",
-    summary: "Subscribe a receiver to events, or change a subscription",
-    description:
-      "Creates the subscription and answers its `whsec_…` secret, this once; a later PUT of the same name " +
-      "changes its URL and events (and enables it again after a 410), and answers no secret. Each event it " +
-      "names is POSTed to the URL as Standard Webhooks describe (`webhook-id`, `webhook-timestamp`, " +
-      "`webhook-signature`), through a queue: retried with growing delays, at least once. At most 20 " +
-      "subscriptions. Needs a token without session limits.",
     request: {
       params: webhookNameParamsSchema,
-      body: {
-        schema: putWebhookBodySchema,
-        example: { url: RECORD.url, events: RECORD.events },
-        maxBytes: WRITE_BODY_MAX_BYTES,
-      },
+      body: { schema: putWebhookBodySchema, maxBytes: WRITE_BODY_MAX_BYTES },
     },
-    responses: {
-      200: jsonResponse("The subscription, created (with its secret) or updated.", putWebhookResponseSchema, {
-        success: true as const,
-        record: RECORD,
-        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-      }),
-      400: errorResponse(
-        "The name or the body is not valid (an unknown event type or pattern, a URL that is not allowed), or 20 " +
-          "subscriptions exist already.",
-        [ErrorMessage.webhookNameInvalid, ErrorMessage.invalidBody, ErrorMessage.tooManyWebhooks],
-      ),
+    docs: WITH_DOCS && {
+      bodyExample: { url: RECORD.url, events: RECORD.events },
+      tags: ["Webhooks"],
+      summary: "Subscribe a receiver to events, or change a subscription",
+      description:
+        "Creates the subscription and answers its `whsec_…` secret, this once; a later PUT of the same name " +
+        "changes its URL and events (and enables it again after a 410), and answers no secret. Each event it " +
+        "names is POSTed to the URL as Standard Webhooks describe (`webhook-id`, `webhook-timestamp`, " +
+        "`webhook-signature`), through a queue: retried with growing delays, at least once. At most 20 " +
+        "subscriptions. Needs a token without session limits.",
+      responses: {
+        200: jsonResponse(
+          "The subscription, created (with its secret) or updated.",
+          putWebhookResponseSchema,
+          {
+            success: true as const,
+            record: RECORD,
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+          },
+        ),
+        400: errorResponse(
+          "The name or the body is not valid (an unknown event type or pattern, a URL that is not allowed), or 20 " +
+            "subscriptions exist already.",
+          [ErrorMessage.webhookNameInvalid, ErrorMessage.invalidBody, ErrorMessage.tooManyWebhooks],
+        ),
+      },
     },
   },
   async (c) => {
@@ -63,17 +66,19 @@ const putWebhookRoute = defineRoute(
 const listWebhooksRoute = defineRoute(
   {
     operationId: "listWebhooks",
-    tags: ["Webhooks"],
     scope: "clients:write",
     method: "get",
     path: "/api/webhooks",
-    summary: "List the webhook subscriptions",
-    description: "By name, without their secrets. Needs a token without session limits.",
-    responses: {
-      200: jsonResponse("Every subscription.", listWebhooksResponseSchema, {
-        success: true as const,
-        webhooks: [{ ...RECORD, disabled: false }],
-      }),
+    docs: WITH_DOCS && {
+      tags: ["Webhooks"],
+      summary: "List the webhook subscriptions",
+      description: "By name, without their secrets. Needs a token without session limits.",
+      responses: {
+        200: jsonResponse("Every subscription.", listWebhooksResponseSchema, {
+          success: true as const,
+          webhooks: [{ ...RECORD, disabled: false }],
+        }),
+      },
     },
   },
   async (c) => {
@@ -85,18 +90,20 @@ const listWebhooksRoute = defineRoute(
 const deleteWebhookRoute = defineRoute(
   {
     operationId: "deleteWebhook",
-    tags: ["Webhooks"],
     scope: "clients:write",
     method: "delete",
     path: "/api/webhooks/{name}",
-    summary: "Delete a webhook subscription",
-    description:
-      "Nothing more is delivered to it, deliveries already queued included. Needs a token without session limits.",
     request: { params: webhookNameParamsSchema },
-    responses: {
-      200: jsonResponse("The subscription is deleted.", successResponseSchema, { success: true }),
-      400: errorResponse("The name is not valid.", [ErrorMessage.webhookNameInvalid]),
-      404: errorResponse("No subscription has this name.", [ErrorMessage.webhookNotFound]),
+    docs: WITH_DOCS && {
+      tags: ["Webhooks"],
+      summary: "Delete a webhook subscription",
+      description:
+        "Nothing more is delivered to it, deliveries already queued included. Needs a token without session limits.",
+      responses: {
+        200: jsonResponse("The subscription is deleted.", successResponseSchema, { success: true }),
+        400: errorResponse("The name is not valid.", [ErrorMessage.webhookNameInvalid]),
+        404: errorResponse("No subscription has this name.", [ErrorMessage.webhookNotFound]),
+      },
     },
   },
   async (c) => {

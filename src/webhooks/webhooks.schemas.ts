@@ -12,7 +12,7 @@ export const MAX_URL_LENGTH = 2048;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** The `{name}` path parameter of the webhook routes. */
-export const webhookNameParamsSchema = lazy(() =>
+export const webhookNameParamsSchema = /* @__PURE__ */ lazy(() =>
   z.object({
     name: z
       .string({ error: ErrorMessage.webhookNameInvalid })
@@ -30,7 +30,7 @@ export const webhookNameParamsSchema = lazy(() =>
 const PATTERN_HELP = `an event type (${EVENT_TYPES.join(", ")}), a prefix of one with .* (conversation.*), or *`;
 
 /** The body of `PUT /api/webhooks/{name}`: unknown fields are refused. */
-export const putWebhookBodySchema = lazy(() =>
+export const putWebhookBodySchema = /* @__PURE__ */ lazy(() =>
   z
     .strictObject({
       url: z
@@ -60,7 +60,7 @@ const subscriptionSchema = () =>
   });
 
 /** The 200 body of `PUT /api/webhooks/{name}`. Only the OpenAPI document builds it. */
-export const putWebhookResponseSchema = lazy(() =>
+export const putWebhookResponseSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       success: z.literal(true),
@@ -79,7 +79,7 @@ export const putWebhookResponseSchema = lazy(() =>
 );
 
 /** The 200 body of `GET /api/webhooks`. Only the OpenAPI document builds it. */
-export const listWebhooksResponseSchema = lazy(() =>
+export const listWebhooksResponseSchema = /* @__PURE__ */ lazy(() =>
   z
     .object({
       success: z.literal(true),
