@@ -3,7 +3,15 @@
  * the operations the bench Worker counted and the server CPU time measured, at the prices of
  * bench/README.md ("What it costs"). Marginal cost: the plan's included amounts are assumed used.
  */
-import type { ScenarioResult } from "./report.ts";
+import type { Counters } from "../counters.ts";
+
+/** What a scenario's bill is made from: its name, what the bench Worker counted, the CPU time. */
+export interface Billable {
+  name: string;
+  counters: Counters;
+  /** Server CPU time during the measured run, ms; `null`: unknown. */
+  cpuMs: number | null;
+}
 
 /** USD per million units, beyond the monthly included amounts (bench/README.md has the sources). */
 export const PRICES = {
@@ -35,7 +43,7 @@ export interface CostBreakdown {
 }
 
 /** The counts per lookup that are billed, from a scenario's counters. */
-export function billedPerLookup(result: ScenarioResult) {
+export function billedPerLookup(result: Billable) {
   const { counters } = result;
   const lookups = counters.lookups;
   if (lookups === 0) return null;
@@ -50,7 +58,7 @@ export function billedPerLookup(result: ScenarioResult) {
 }
 
 /** USD per million lookups of a scenario; `null` when it made no lookups. */
-export function costPerMillionLookups(result: ScenarioResult): CostBreakdown | null {
+export function costPerMillionLookups(result: Billable): CostBreakdown | null {
   const billed = billedPerLookup(result);
   if (billed === null) return null;
   // Units per lookup × USD per million units = USD per million lookups.
@@ -76,7 +84,7 @@ export function usd(value: number | null): string {
 }
 
 /** The table of what a million lookups cost, by scenario and by what is billed. */
-export function costTable(results: readonly ScenarioResult[]): string {
+export function costTable(results: readonly Billable[]): string {
   const rows = results.flatMap((result) => {
     const billed = billedPerLookup(result);
     const cost = costPerMillionLookups(result);
@@ -96,12 +104,12 @@ export function costTable(results: readonly ScenarioResult[]): string {
  * What the KV tier costs and saves on the Zipf mix: the warm run with every tier against the same
  * requests with KV off (memory and D1) and with both caches off (D1 only); `null` when not run.
  */
-export function kvCostNote(byName: ReadonlyMap<string, ScenarioResult>): string | null {
+export function kvCostNote(byName: ReadonlyMap<string, Billable>): string | null {
   const allTiers = byName.get("zipf (warm)");
   const kvOff = byName.get("zipf (warm), KV off");
   const cachesOff = byName.get("zipf (warm), caches off");
   if (allTiers === undefined || (kvOff === undefined && cachesOff === undefined)) return null;
-  const describe = (result: ScenarioResult) => {
+  const describe = (result: Billable) => {
     const cost = costPerMillionLookups(result);
     const billed = billedPerLookup(result);
     if (cost === null || billed === null) return `\`${result.name}\`: no lookups`;

@@ -2,9 +2,17 @@
  * The SQL of the outbox: the opening and ending of every write's batch (who writes, and which of
  * its events some subscription wants), the sweep's reads, and the retention.
  */
+
 import type { BatchFrame } from "../db/client";
+import type { EventRecord } from "../domain/event";
 import { eventRecord, type StoredEvent } from "../domain/event";
-import type { PendingEvent } from "./outbox";
+
+/** An event in the outbox, with the subscriptions that want it now. */
+export interface PendingEvent {
+  seq: number;
+  event: EventRecord;
+  webhooks: string[];
+}
 
 // An event's columns, and the enabled subscriptions whose patterns name its type (as the outbox
 // trigger of migrations/0006_events_recorded.sql decides), as a JSON array of names.

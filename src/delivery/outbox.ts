@@ -9,20 +9,19 @@ import type { BatchFrame } from "../db/client";
 import type { EventRecord } from "../domain/event";
 import { describeError, logEvent } from "../lib/log";
 import type { RequestScope } from "../lib/request-scope";
-import { deleteExpiredEvents, markQueued, readPending, recordingFrame } from "./outbox.repository";
+import {
+  deleteExpiredEvents,
+  markQueued,
+  type PendingEvent,
+  readPending,
+  recordingFrame,
+} from "./outbox.repository";
 import type { DeliveryPolicy } from "./policy";
 
 /** A queue message: one event for one subscription. */
 export interface Delivery {
   webhook: string;
   event: EventRecord;
-}
-
-/** An event in the outbox, with the subscriptions that want it now. */
-export interface PendingEvent {
-  seq: number;
-  event: EventRecord;
-  webhooks: string[];
 }
 
 /** What the outbox uses of the delivery queue's producer binding. */

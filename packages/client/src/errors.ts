@@ -51,3 +51,9 @@ const KNOWN: ReadonlySet<string> = new Set(ERROR_MESSAGES);
 export function isErrorMessage(value: unknown): value is ErrorMessage {
   return typeof value === "string" && KNOWN.has(value);
 }
+
+/** The messages one lookup of a batch may answer. */
+export type LookupError = Extract<
+  ErrorMessage,
+  "Chat ID is required" | "Invalid chat ID" | "Invalid alt" | "Conversation not found" | "Client not found"
+>;

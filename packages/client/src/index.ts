@@ -22,7 +22,13 @@ export {
   type StatusReport,
   type WebhookFields,
 } from "./client.js";
-export { type ClientError, ERROR_MESSAGES, type ErrorMessage, isErrorMessage } from "./errors.js";
+export {
+  type ClientError,
+  ERROR_MESSAGES,
+  type ErrorMessage,
+  isErrorMessage,
+  type LookupError,
+} from "./errors.js";
 export type {
   ErrorDetail,
   EventType,
@@ -47,7 +53,6 @@ export type {
   Failure,
   HealthResult,
   ListedSessionRecord,
-  LookupError,
   LookupFailure,
   SessionFound,
   SessionList,

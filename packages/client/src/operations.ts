@@ -8,8 +8,7 @@
  * transport.ts), a method of the same name in client.ts that sends it, and its row in the
  * README's table of methods.
  */
-import type { ErrorMessage } from "./errors.js";
-import type { LookupError } from "./results.js";
+import type { ErrorMessage, LookupError } from "./errors.js";
 
 /** A WhatsApp session's status: a reported one, or `UNKNOWN` for a session that never reported. */
 export type SessionStatus = "WORKING" | "STARTING" | "SCAN_QR_CODE" | "FAILED" | "STOPPED" | "UNKNOWN";

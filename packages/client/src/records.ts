@@ -3,6 +3,8 @@
  * a wrong `baseUrl`) is `undefined` here, never a result with missing fields. Field names are
  * those of the wire types (operations.ts), so a field the service renames fails to compile.
  */
+
+import type { LookupError } from "./errors.js";
 import type {
   AnswerOf,
   BatchItem,
@@ -22,7 +24,6 @@ import type {
   Conversation,
   Event,
   ListedSessionRecord,
-  LookupError,
   LookupFailure,
   SessionFound,
   SessionStatusRecord,

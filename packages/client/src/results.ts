@@ -2,7 +2,7 @@
  * What each method answers. No method throws: a result is `{ ok: true, … }` or a
  * {@link Failure}, told apart by `ok`.
  */
-import type { ClientError, ErrorMessage } from "./errors.js";
+import type { ClientError, LookupError } from "./errors.js";
 import type { ErrorDetail, EventType, ListedSession, SessionState, SessionStatus } from "./operations.js";
 
 /** Why a call has no answer: the HTTP status, the message, and the service's details if any. */
@@ -35,12 +35,6 @@ export interface SessionFound {
 
 /** The session that serves a chat, or why there is none. */
 export type SessionLookup = SessionFound | Failure;
-
-/** The messages one lookup of a batch may answer. */
-export type LookupError = Extract<
-  ErrorMessage,
-  "Chat ID is required" | "Invalid chat ID" | "Invalid alt" | "Conversation not found" | "Client not found"
->;
 
 /** One lookup of a batch that found no session: the status and message the single lookup answers. */
 export interface LookupFailure {

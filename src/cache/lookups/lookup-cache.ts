@@ -28,7 +28,8 @@ import {
   openReadSession,
 } from "../../db/client";
 import { withTransientRetries } from "../../db/retry";
-import type { EventOutbox, PendingEvent } from "../../delivery/outbox";
+import type { EventOutbox } from "../../delivery/outbox";
+import type { PendingEvent } from "../../delivery/outbox.repository";
 import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
 import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";

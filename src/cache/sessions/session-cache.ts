@@ -20,7 +20,8 @@
 
 import { type Database, openFramedSession, openPrimarySession, openReadSession } from "../../db/client";
 import { withTransientRetries } from "../../db/retry";
-import type { EventOutbox, PendingEvent } from "../../delivery/outbox";
+import type { EventOutbox } from "../../delivery/outbox";
+import type { PendingEvent } from "../../delivery/outbox.repository";
 import type { SessionState } from "../../domain/session";
 import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
