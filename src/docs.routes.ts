@@ -4,10 +4,9 @@
  * scripts (`/docs/scalar.js`, `/docs/init.js`) are static assets the Worker serves itself, so
  * that the page renders with no internet access and every file carries the usual headers.
  */
-import type { Context } from "hono";
 import { ErrorMessage } from "./errors";
-import type { AppEnv } from "./request-context";
 import { defineRoute } from "./router";
+import { staticAsset } from "./static-asset";
 
 // The reference page: its scripts are this origin's static files (no inline script, nothing from
 // another origin), so a Content-Security-Policy can allow exactly those.
@@ -43,19 +42,6 @@ const DOCS_SECURITY_HEADERS = {
   "X-Frame-Options": "DENY",
   "Referrer-Policy": "no-referrer",
 };
-
-/** The static asset at `path` (`public/`), or `undefined` when there is none. */
-async function staticAsset(
-  c: Context<AppEnv>,
-  path: string,
-  headers: Record<string, string>,
-): Promise<Response | undefined> {
-  const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url));
-  if (asset.status !== 200) return undefined;
-  const type = asset.headers.get("Content-Type") ?? "application/octet-stream";
-  // Through the context, so that the middleware's headers (the request id) are set on it too.
-  return c.body(asset.body ?? "", 200, { "Content-Type": type, ...headers });
-}
 
 const getOpenApiDocument = defineRoute(
   // Not in the document it serves (no `docs`), nor are the pages.

@@ -21,6 +21,9 @@ const configSchema = /* @__PURE__ */ lazy(() =>
     // Must equal the period of the RATE_LIMITER binding: it is what Retry-After tells callers.
     RATE_LIMIT_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ALLOWED_ORIGINS: z.string().default(""),
+    // Cloudflare Access in front of /console: both set, or neither (src/middleware/cloudflare-access.ts).
+    ACCESS_TEAM_DOMAIN: z.string().trim().default(""),
+    ACCESS_AUD: z.string().default(""),
     EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     // Local only (npm start, the tests): never in wrangler.toml, so a deploy never sets it.
     ALLOW_LOCAL_WEBHOOKS: z.enum(["true", "false"]).optional(),
@@ -48,6 +51,15 @@ export interface Config {
   holdQueueSend: boolean;
   /** The key WAHA signs its webhooks with (`X-Webhook-Hmac`); `null`: they are not checked. */
   wahaWebhookHmacKey: string | null;
+  /** Cloudflare Access in front of `/console`, as configured: both empty when it is not. */
+  access: { teamDomain: string; audiences: string[] };
+}
+
+function commaSeparated(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /**
@@ -69,9 +81,11 @@ export function readConfig(env: Env): Config {
       kvReadBudgetMs: parsed.data.CACHE_READ_TIMEOUT_MS,
     },
     rateLimitPeriodSeconds: parsed.data.RATE_LIMIT_PERIOD_SECONDS,
-    allowedOrigins: parsed.data.ALLOWED_ORIGINS.split(",")
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== ""),
+    allowedOrigins: commaSeparated(parsed.data.ALLOWED_ORIGINS),
+    access: {
+      teamDomain: parsed.data.ACCESS_TEAM_DOMAIN,
+      audiences: commaSeparated(parsed.data.ACCESS_AUD),
+    },
     eventsRetentionDays: parsed.data.EVENTS_RETENTION_DAYS,
     allowLocalWebhooks: parsed.data.ALLOW_LOCAL_WEBHOOKS === "true",
     holdQueueSend: parsed.data.TEST_HOLD_QUEUE_SEND === "true",

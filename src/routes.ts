@@ -4,6 +4,7 @@
  * follow from that definition.
  */
 import { clientRoutes } from "./clients/clients.routes";
+import { consoleRoutes } from "./console.routes";
 import { conversationRoutes } from "./conversations/conversations.routes";
 import { docsRoutes } from "./docs.routes";
 import { eventRoutes } from "./events/events.routes";
@@ -24,4 +25,5 @@ export const routes: readonly Route[] = [
   ...webhookRoutes,
   ...healthRoutes,
   ...docsRoutes,
+  ...consoleRoutes,
 ];
