@@ -22,7 +22,9 @@ try {
   await Promise.all(
     ["tsconfig.json", "tsconfig.cjs.json"].flatMap((project) => [
       run(process.execPath, [tsc, "-p", project, "--emitDeclarationOnly"], { cwd: root }),
-      run(process.execPath, [tsc, "-p", project, "--declaration", "false", "--removeComments"], { cwd: root }),
+      run(process.execPath, [tsc, "-p", project, "--declaration", "false", "--removeComments"], {
+        cwd: root,
+      }),
     ]),
   );
 } catch (error) {
