@@ -178,7 +178,7 @@ const PREWARM_CHUNK = 250;
 
 /**
  * Puts the chats in KV (not in memory) as the app's KV admission rule does for chats that recur
- * at a location (src/cache/lookups/kv-admission.ts): each is looked up, by the ids of `form` and
+ * at a location (src/cache/kv-admission.ts): each is looked up, by the ids of `form` and
  * with the memory tier off, {@link DEFAULT_CACHE_POLICY}'s `missesBeforeWrite` times within its
  * admission window, so that its last miss earns the KV write. A chat already in KV answers from
  * it and needs none. The misses of a chat are a chunk's passes apart, and the time each chunk

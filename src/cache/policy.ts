@@ -26,7 +26,7 @@ export interface LookupCachePolicy {
     /** Whether "not found" answers are stored in KV: no, KV holds what exists. */
     storesNotFound: boolean;
     /**
-     * Which answers a lookup may put in KV (src/cache/lookups/kv-admission.ts): a chat's answer
+     * Which answers a lookup may put in KV (src/cache/kv-admission.ts): a chat's answer
      * after it missed every tier here this many times within the window. Writes keep KV true
      * whatever this says; no lookup ever deletes a key, and a no-cache lookup writes none.
      */

@@ -30,18 +30,19 @@ import {
 import { withTransientRetries } from "../../db/retry";
 import type { EventOutbox } from "../../delivery/outbox";
 import type { PendingEvent } from "../../delivery/outbox.repository";
-import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
+import type { ChatChange, ChatLookup, ClientSession } from "../../domain/chat-lookup";
 import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
 import { describeError, logEvent } from "../../lib/log";
 import type { RequestScope, WriteScope } from "../../lib/request-scope";
+import { KvAdmission } from "../kv-admission";
+import { KvTier } from "../kv-tier";
 import { jsonSize, MemoryCache } from "../memory-cache";
 import { NextRead } from "../next-read";
 import type { LookupCachePolicy } from "../policy";
 import { SingleFlight } from "../single-flight";
-import { KvAdmission } from "./kv-admission";
 import { findSessionsByChatIds, readChangedChats } from "./lookup.repository";
-import { LookupKv } from "./lookup-kv";
+import { kvEntries, LOOKUP_KV } from "./lookup-kv";
 import { WriteLog } from "./write-log";
 
 /** Which tier answered a read, as named in the `Server-Timing` header. */
@@ -114,7 +115,7 @@ export class LookupCache {
   readonly #clock: Clock;
   readonly #maxLoadMs: number;
   readonly #outbox: EventOutbox;
-  readonly #kv: LookupKv;
+  readonly #kv: KvTier<ClientSession>;
   readonly #writes: WriteLog;
   readonly #admission: KvAdmission;
   readonly #loads: SingleFlight<Loaded>;
@@ -131,7 +132,7 @@ export class LookupCache {
     this.#clock = clock;
     this.#maxLoadMs = options.maxLoadMs;
     this.#outbox = options.outbox;
-    this.#kv = new LookupKv(options.kv, policy.kv, clock);
+    this.#kv = new KvTier(options.kv, policy.kv, clock, LOOKUP_KV);
     this.#writes = new WriteLog(policy.writeLog, clock);
     this.#admission = new KvAdmission(policy.kv.admission, clock);
     this.#loads = new SingleFlight(clock, options.maxLoadMs);
@@ -216,7 +217,10 @@ export class LookupCache {
         this.#loads.forget(chatId);
         this.#memory.set(chatId, lookup, this.#policy.memory.ttlMs);
       }
-      const kvRefresh = this.#kv.write(request, changes, { level: "error", event: "cache.refresh_failed" });
+      const kvRefresh = this.#kv.write(request, kvEntries(changes), {
+        level: "error",
+        event: "cache.refresh_failed",
+      });
       request.waitUntil(kvRefresh.then(() => this.#settleLater(request, changes, sequence)));
       return { result, bookmark, kvRefresh, chats: changes.length };
     });
@@ -332,7 +336,10 @@ export class LookupCache {
       (async () => {
         const current = changes.filter(({ chatId }) => !this.#writes.writtenSince(chatId, sequence));
         const budgetMs = this.#maxLoadMs;
-        const stored = this.#kv.write(request, current, { level: "warn", event: "cache.write_failed" });
+        const stored = this.#kv.write(request, kvEntries(current), {
+          level: "warn",
+          event: "cache.write_failed",
+        });
         if ((await withinBudget(stored, budgetMs, this.#clock)) === OVER_BUDGET) {
           logEvent("warn", "cache.write_timeout", { requestId: request.requestId, budgetMs });
         }
@@ -351,7 +358,7 @@ export class LookupCache {
         // A later write here has its own settle pass.
         if (this.#remember(chatId, lookup, sequence)) settled.push({ chatId, lookup });
       }
-      await this.#kv.write(request, settled, { level: "error", event: "cache.refresh_failed" });
+      await this.#kv.write(request, kvEntries(settled), { level: "error", event: "cache.refresh_failed" });
     } catch (error) {
       logEvent("error", "cache.settle_failed", { requestId: request.requestId, error: describeError(error) });
     }

@@ -27,11 +27,12 @@ import type { Clock } from "../../lib/clock";
 import { beforeDeadline, OVER_BUDGET, withinBudget } from "../../lib/deadline";
 import { describeError, logEvent } from "../../lib/log";
 import type { RequestScope, WriteScope } from "../../lib/request-scope";
-import { KvAdmission } from "../lookups/kv-admission";
+import { KvAdmission } from "../kv-admission";
+import { KvTier } from "../kv-tier";
 import { jsonSize, MemoryCache } from "../memory-cache";
 import type { SessionCachePolicy } from "../policy";
 import { SingleFlight } from "../single-flight";
-import { SessionKv } from "./session-kv";
+import { SESSION_KV } from "./session-kv";
 import { findSessionStates } from "./session-state.repository";
 import { StatusWrites } from "./status-writes";
 
@@ -81,7 +82,7 @@ export class SessionCache {
   readonly #clock: Clock;
   readonly #maxLoadMs: number;
   readonly #outbox: EventOutbox;
-  readonly #kv: SessionKv;
+  readonly #kv: KvTier<SessionState>;
   readonly #writes: StatusWrites;
   readonly #admission: KvAdmission;
   readonly #loads: SingleFlight<Loaded>;
@@ -94,7 +95,7 @@ export class SessionCache {
     this.#clock = clock;
     this.#maxLoadMs = options.maxLoadMs;
     this.#outbox = options.outbox;
-    this.#kv = new SessionKv(options.kv, policy.kv, clock);
+    this.#kv = new KvTier(options.kv, policy.kv, clock, SESSION_KV);
     this.#writes = new StatusWrites(policy.writeLog, clock);
     this.#admission = new KvAdmission(policy.kv.admission, clock);
     this.#loads = new SingleFlight(clock, options.maxLoadMs);

@@ -1,18 +1,18 @@
 /**
- * Which answers a lookup may put in KV. A KV write costs ten times a KV read and ten thousand
- * times a D1 row read, and most chats a location sees are asked once: an answer earns its KV
- * write only when its chat missed every tier here `missesBeforeWrite` times within `windowMs`
- * (docs/caching.md has the figures this rule was chosen from). A chat asked once never costs a
- * KV write.
+ * Which answers a read may put in KV (the lookup's, and the session statuses'). A KV write costs
+ * ten times a KV read and ten thousand times a D1 row read, and most chats a location sees are
+ * asked once: an answer earns its KV write only when its id missed every tier here
+ * `missesBeforeWrite` times within `windowMs` (docs/caching.md has the figures this rule was
+ * chosen from). A chat asked once never costs a KV write.
  */
 
-import type { Clock } from "../../lib/clock";
-import { jsonSize, MemoryCache } from "../memory-cache";
-import type { LookupCachePolicy } from "../policy";
+import type { Clock } from "../lib/clock";
+import { jsonSize, MemoryCache } from "./memory-cache";
+import type { LookupCachePolicy } from "./policy";
 
 export class KvAdmission {
   readonly #policy: LookupCachePolicy["kv"]["admission"];
-  // Keyed by canonical chat id: never leaves the instance, never logged.
+  // Keyed by canonical chat id or session id: never leaves the instance, never logged.
   readonly #misses: MemoryCache<number>;
 
   constructor(policy: LookupCachePolicy["kv"]["admission"], clock: Clock) {
