@@ -7,24 +7,16 @@
 import { ErrorMessage } from "./errors";
 import { behindCloudflareAccess } from "./middleware/cloudflare-access";
 import { defineRoute } from "./router";
-import { staticAsset } from "./static-asset";
+import { pageSecurityHeaders, staticAsset } from "./static-asset";
 
 // This origin's scripts, styles and API only; no inline script or style, no frames, no forms
 // that navigate (the page's forms are handled by its script).
-const CONSOLE_SECURITY_HEADERS = {
-  "Content-Security-Policy": [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; "),
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
-};
+const CONSOLE_SECURITY_HEADERS = pageSecurityHeaders(
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+);
 
 // The page's own files: flat, lower-case names of scripts and style sheets.
 const CONSOLE_FILE = /^[a-z0-9-]+\.(?:js|css)$/;

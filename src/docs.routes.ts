@@ -6,7 +6,7 @@
  */
 import { ErrorMessage } from "./errors";
 import { defineRoute } from "./router";
-import { staticAsset } from "./static-asset";
+import { pageSecurityHeaders, staticAsset } from "./static-asset";
 
 // The reference page: its scripts are this origin's static files (no inline script, nothing from
 // another origin), so a Content-Security-Policy can allow exactly those.
@@ -26,22 +26,14 @@ const DOCS_PAGE = `<!doctype html>
 `;
 
 // Scripts from this origin only; the reference styles itself inline and draws with data: URLs.
-const DOCS_SECURITY_HEADERS = {
-  "Content-Security-Policy": [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; "),
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
-};
+const DOCS_SECURITY_HEADERS = pageSecurityHeaders(
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+);
 
 const getOpenApiDocument = defineRoute(
   // Not in the document it serves (no `docs`), nor are the pages.

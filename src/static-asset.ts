@@ -23,3 +23,22 @@ export async function staticAsset(
   const type = asset.headers.get("Content-Type") ?? "application/octet-stream";
   return c.body(asset.body ?? "", 200, { "Content-Type": type, ...headers });
 }
+
+/**
+ * The security headers of a page of ours: its Content-Security-Policy (`default-src 'none'`, then
+ * `directives`), and what every page has: no framing, no `<base>`, no form that navigates, no
+ * referrer sent.
+ */
+export function pageSecurityHeaders(...directives: string[]): Record<string, string> {
+  return {
+    "Content-Security-Policy": [
+      "default-src 'none'",
+      ...directives,
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ].join("; "),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+  };
+}
