@@ -24,7 +24,7 @@ export function launchChromium(): Promise<Browser> {
 
 /** What a page did that it must not: checked by {@link PageWatch.problems}. */
 export interface PageWatch {
-  /** Requests to anywhere but `baseUrl` (and `data:`), each aborted. */
+  /** Requests to anywhere but `baseUrl` (and `data:` and `blob:`), each aborted. */
   outside: string[];
   /** Console messages about a refused Content-Security-Policy. */
   refused: string[];
@@ -52,7 +52,8 @@ export async function watchPage(page: Page, baseUrl: string): Promise<PageWatch>
   };
   await page.route("**/*", (route) => {
     const url = route.request().url();
-    if (url.startsWith(`${baseUrl}/`) || url.startsWith("data:")) return route.continue();
+    const local = url.startsWith(`${baseUrl}/`) || url.startsWith("data:") || url.startsWith("blob:");
+    if (local) return route.continue();
     watch.outside.push(url);
     return route.abort();
   });

@@ -5,26 +5,15 @@
  * `UPDATE_SCREENSHOT=1 npm run test:e2e` refreshes docs/api-reference.png, shown in the README.
  */
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium, watchPage } from "./browser";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = fileURLToPath(new URL("../docs/api-reference.png", import.meta.url));
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -35,20 +24,9 @@ describe("GET /docs in a browser", () => {
   it("renders the API reference, listing the view endpoint, with nothing loaded from outside", async () => {
     const baseUrl = inject("baseUrl");
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const outside: string[] = [];
-    await page.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(baseUrl) || url.startsWith("data:") || url.startsWith("blob:"))
-        return route.continue();
-      outside.push(url);
-      return route.abort();
-    });
-
-    // A script or style the page's Content-Security-Policy refuses shows as a console error.
-    const refused: string[] = [];
-    page.on("console", (message) => {
-      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
-    });
+    // Whatever leaves the machine is blocked and recorded; so is a script or style the page's
+    // Content-Security-Policy refuses.
+    const watch = await watchPage(page, baseUrl);
 
     const response = await page.goto(`${baseUrl}/docs`);
     expect(response?.status()).toBe(200);
@@ -62,8 +40,8 @@ describe("GET /docs in a browser", () => {
         timeout: 10_000,
       })
       .toBe(true);
-    expect(outside).toEqual([]);
-    expect(refused).toEqual([]);
+    expect(watch.outside).toEqual([]);
+    expect(watch.refused).toEqual([]);
     await page.close();
   });
 

@@ -3,6 +3,7 @@
  * throwaway state directory: the round trip to the same bytes, a second run that changes
  * nothing, merges with stored data, conflicts with it, `--dry-run`, the cached answers an import
  * makes stale, and a run cut short by a failing request, then completed by running it again.
+ * Their own directories let the tests run two at a time.
  */
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -107,7 +108,7 @@ const ROUND_TRIP_EXPORT = lines(
   { chat_id: "900000000000009@lid", client_id: null, session_id: null, aliases: ["491599999999@c.us"] },
 );
 
-describe("export, import into an empty database, export", () => {
+describe.concurrent("export, import into an empty database, export", () => {
   it("gives the same bytes, and importing the same file again changes nothing", SLOW, async () => {
     const source = await file(
       "source.ndjson",
@@ -160,7 +161,7 @@ describe("export, import into an empty database, export", () => {
   });
 });
 
-describe("an import over stored data", () => {
+describe.concurrent("an import over stored data", () => {
   it("merges, refuses conflicts whole, and writes nothing on --dry-run", SLOW, async () => {
     const base = await file(
       "base.ndjson",
@@ -273,7 +274,7 @@ describe("an import over stored data", () => {
   );
 });
 
-describe("--move", () => {
+describe.concurrent("--move", () => {
   it(
     "moves stored chats to the file's client, counted and recorded as the import's events, and clears their cache",
     SLOW,
@@ -355,7 +356,7 @@ describe("--move", () => {
   );
 });
 
-describe("a run cut short", () => {
+describe.concurrent("a run cut short", () => {
   it("says how far it got, and running it again completes it", SLOW, async () => {
     // In export form and order, large enough for several requests: a complete import exports it as is.
     const count = 40_000;
