@@ -7,9 +7,10 @@
  * driver uses (`prepare` and `batch`). That adaptation lives here and nowhere else.
  */
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import * as schema from "./schema";
 
-export type Database = DrizzleD1Database<typeof schema>;
+// No schema handed to Drizzle: its relational queries (`db.query`) are not used, and with a
+// schema every session would build their configuration from every table again.
+export type Database = DrizzleD1Database;
 
 /** A Drizzle database bound to one D1 session, with the session's latest bookmark. */
 export interface SessionDatabase {
@@ -36,7 +37,7 @@ export function newestBookmark(...bookmarks: (string | null | undefined)[]): str
 
 function sessionDatabase(session: D1DatabaseSession): SessionDatabase {
   return {
-    db: drizzle(session as unknown as D1Database, { schema }),
+    db: drizzle(session as unknown as D1Database),
     bookmark: () => session.getBookmark(),
   };
 }

@@ -7,8 +7,11 @@ import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-cor
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`);
 
+// Every table is marked pure: the Worker's build leaves out those only the migrations and raw SQL
+// use (building a table object is a cost at every cold start).
+
 /** A customer of the bot backend, served by one WhatsApp session (connected number). */
-export const clients = sqliteTable(
+export const clients = /* @__PURE__ */ sqliteTable(
   "clients",
   {
     id: text("id").primaryKey(),
@@ -23,7 +26,7 @@ export const clients = sqliteTable(
 );
 
 /** A WhatsApp chat, linked to the client it belongs to once the bot backend knows it. */
-export const conversation = sqliteTable(
+export const conversation = /* @__PURE__ */ sqliteTable(
   "conversation",
   {
     id: text("id").primaryKey(),
@@ -40,7 +43,7 @@ export const conversation = sqliteTable(
  * inserted) and its aliases, all canonical. The primary key makes each id belong to one
  * conversation at most; the lookup resolves any of them.
  */
-export const chatIds = sqliteTable(
+export const chatIds = /* @__PURE__ */ sqliteTable(
   "chat_ids",
   {
     chatId: text("chat_id").primaryKey(),
@@ -71,7 +74,7 @@ export const NEXT_ADDED_SEQ = "(SELECT coalesce(max(added_seq), 0) + 1 FROM chat
  * that what the caches must refresh comes from the data itself, never from a list a caller kept.
  * Empty between writes.
  */
-export const chatChanges = sqliteTable("chat_changes", {
+export const chatChanges = /* @__PURE__ */ sqliteTable("chat_changes", {
   chatId: text("chat_id").notNull(),
 });
 
@@ -88,7 +91,7 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
  * The last status each WhatsApp session reported. One row per session, written only by
  * `recordSessionStatus` (src/sessions/sessions.repository.ts), so that a trigger sees every change.
  */
-export const sessions = sqliteTable(
+export const sessions = /* @__PURE__ */ sqliteTable(
   "sessions",
   {
     // As `clients.session_id`: a client's session is a row here once it has reported.
@@ -122,7 +125,7 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
  * (`webhook-id`) and is never reused. `conversation_id` and `merged_from` stay inside: they find
  * a conversation's history across renames and merges.
  */
-export const events = sqliteTable(
+export const events = /* @__PURE__ */ sqliteTable(
   "events",
   {
     seq: integer("seq").primaryKey(),
@@ -160,7 +163,7 @@ export const events = sqliteTable(
  * else (a statement typed into the database) is recorded with the actor `database`. `after_seq`
  * is the last event before the batch: the batch's own are those after it.
  */
-export const eventContext = sqliteTable("event_context", {
+export const eventContext = /* @__PURE__ */ sqliteTable("event_context", {
   actor: text("actor").notNull(),
   afterSeq: integer("after_seq").notNull(),
 });
@@ -170,7 +173,7 @@ export const eventContext = sqliteTable("event_context", {
  * trigger as events are recorded, emptied once they are sent to the queue (right after the write,
  * or by the sweep that catches what a crash left).
  */
-export const eventOutbox = sqliteTable("event_outbox", {
+export const eventOutbox = /* @__PURE__ */ sqliteTable("event_outbox", {
   eventSeq: integer("event_seq")
     .primaryKey()
     .references(() => events.seq, { onDelete: "cascade" }),
@@ -180,7 +183,7 @@ export const eventOutbox = sqliteTable("event_outbox", {
  * Webhook subscriptions: where to POST which events, signed with `secret` (`whsec_…`, kept to
  * sign, shown once). `disabled_at` is set when the receiver answered 410 Gone.
  */
-export const webhooks = sqliteTable("webhooks", {
+export const webhooks = /* @__PURE__ */ sqliteTable("webhooks", {
   name: text("name").primaryKey(),
   url: text("url").notNull(),
   // Event types and patterns (`conversation.*`, `*`), a JSON array.
@@ -192,7 +195,7 @@ export const webhooks = sqliteTable("webhooks", {
 });
 
 /** API tokens, stored only as SHA-256 hashes of the token. */
-export const apiTokens = sqliteTable("api_tokens", {
+export const apiTokens = /* @__PURE__ */ sqliteTable("api_tokens", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull().unique("api_tokens_name_unique"),
   tokenHash: text("token_hash").notNull().unique("api_tokens_token_hash_unique"),
