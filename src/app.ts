@@ -6,8 +6,8 @@ import type { Context } from "hono";
 import { HonoBase as Hono } from "hono/hono-base";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { TrieRouter } from "hono/router/trie-router";
 import { ApiError, ErrorMessage } from "./errors";
+import { DeferredTrieRouter } from "./lib/deferred-router";
 import { describeError, logEvent } from "./lib/log";
 import { corsFromConfig } from "./middleware/cors";
 import { requestLog } from "./middleware/request-log";
@@ -33,8 +33,9 @@ function respondToError(error: Error, c: Context<AppEnv>): Response {
 export function createApp(instance: InstanceServices) {
   // The trie router alone: Hono's default tries its RegExpRouter first, which cannot take these
   // routes (a literal path beside a parameter, `/api/clients/view` and `/{id}`) and falls back to
-  // this one at the first request; both ship in the script otherwise.
-  const app = new Hono<AppEnv>({ router: new TrieRouter() });
+  // the trie at the first request; both ship in the script otherwise. Built at the first request
+  // too, as the default's is (src/lib/deferred-router.ts).
+  const app = new Hono<AppEnv>({ router: new DeferredTrieRouter() });
   app.use(requestId());
   app.use(responseHeaders);
   app.use(requestLog);

@@ -1,7 +1,8 @@
 /**
  * What a cold start builds. Building zod schemas was most of the Worker's startup CPU, so each
  * route builds its request schemas at its first request instead: an isolate that serves only
- * lookups never builds the writes'. (The bundle's size is guarded by e2e/bundle-size.e2e.ts.)
+ * lookups never builds the writes'. The routes' trie, too, is built by the first request.
+ * (The bundle's size is guarded by e2e/bundle-size.e2e.ts.)
  *
  * Every schema here is described with `.meta()`, which registers it in zod's global registry:
  * a spy on the registry's public `add` sees each one being built, and a fresh import of the
@@ -56,5 +57,31 @@ describe("a cold start", () => {
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ error: "Invalid request body" });
     expect(builtNames(registry)).toEqual(["PutClientBody"]);
+  });
+
+  it("builds no route trie; the first request builds it once, with every route", async () => {
+    vi.resetModules();
+    // The router the fresh import of the Worker will use.
+    const { TrieRouter } = await import("hono/router/trie-router");
+    const add = vi.spyOn(TrieRouter.prototype, "add");
+    const { createWorker } = await import("../src/index");
+    const app = createWorker({ settleDelayMs: 0 });
+    expect(add).not.toHaveBeenCalled();
+
+    const context = {
+      waitUntil: () => {},
+      passThroughOnException: () => {},
+      props: {},
+    } as unknown as ExecutionContext;
+    const health = await app.fetch(new Request(`${BASE_URL}/health`), env, context);
+    expect(health.status).toBe(200);
+    const built = add.mock.calls.length;
+    expect(add.mock.calls.map(([, path]) => path)).toEqual(
+      expect.arrayContaining(["/api/clients/view", "/api/clients/:id", "/health"]),
+    );
+    const wrongMethod = await app.fetch(new Request(`${BASE_URL}/health`, { method: "POST" }), env, context);
+    expect(wrongMethod.status).toBe(405);
+    expect(add).toHaveBeenCalledTimes(built);
+    add.mockRestore();
   });
 });
