@@ -8,14 +8,14 @@
 
 import type { Clock } from "../lib/clock";
 import { jsonSize, MemoryCache } from "./memory-cache";
-import type { LookupCachePolicy } from "./policy";
+import type { KvTierPolicy } from "./policy";
 
 export class KvAdmission {
-  readonly #policy: LookupCachePolicy["kv"]["admission"];
+  readonly #policy: KvTierPolicy["admission"];
   // Keyed by canonical chat id or session id: never leaves the instance, never logged.
   readonly #misses: MemoryCache<number>;
 
-  constructor(policy: LookupCachePolicy["kv"]["admission"], clock: Clock) {
+  constructor(policy: KvTierPolicy["admission"], clock: Clock) {
     this.#policy = policy;
     this.#misses = new MemoryCache({ ...policy, sizeOf: jsonSize, clock });
   }

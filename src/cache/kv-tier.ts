@@ -13,17 +13,7 @@ import { OVER_BUDGET, withinBudget } from "../lib/deadline";
 import { describeError, logEvent } from "../lib/log";
 import type { RequestScope } from "../lib/request-scope";
 import { sha256Hex } from "../lib/sha256";
-
-/** The bounds a KV tier keeps to (src/cache/policy.ts). */
-export interface KvTierPolicy {
-  ttlSeconds: number;
-  /** A read slower than this is a miss. */
-  readBudgetMs: number;
-  /** At most this many keys in one read. */
-  keysPerRead: number;
-  /** Writes in flight at once. */
-  writeConcurrency: number;
-}
+import type { KvTierPolicy } from "./policy";
 
 /** What one tier stores: under which keys, and how an entry read back is checked. */
 export interface KvShape<T> {

@@ -6,34 +6,52 @@
  * Free of imports on purpose: the benchmark and the end-to-end suite read the defaults too.
  */
 
+/** A bounded map of this instance's memory: how long an entry lives, how many and how large. */
+export interface MemoryBounds {
+  ttlMs: number;
+  maxEntries: number;
+  maxBytes: number;
+}
+
+/** A KV tier (src/cache/kv-tier.ts). */
+export interface KvTierPolicy {
+  ttlSeconds: number;
+  /** A KV read slower than this is a miss: the answer comes from D1. */
+  readBudgetMs: number;
+  /** KV reads at most this many keys at once. */
+  keysPerRead: number;
+  /** KV writes in flight at once; beyond a few, they only queue. */
+  writeConcurrency: number;
+  /**
+   * Which answers a read may put in KV (src/cache/kv-admission.ts): an id's answer after it
+   * missed every tier here this many times within the window. Writes keep KV true whatever this
+   * says; no read ever deletes a key, and a no-cache read writes none.
+   */
+  admission: { missesBeforeWrite: number; windowMs: number; maxEntries: number; maxBytes: number };
+}
+
+/** How long this instance remembers a write: longer than any load lasts. */
+export interface WriteLogPolicy {
+  rememberMs: number;
+  maxEntries: number;
+  maxBytes: number;
+}
+
 /** The caches of the lookup: memory, KV and the bookkeeping that keeps them true. */
 export interface LookupCachePolicy {
   /** This instance's memory: every answer, found or not. */
-  memory: { ttlMs: number; maxEntries: number; maxBytes: number };
+  memory: MemoryBounds;
   /**
    * The memories of callers who must not learn what others asked (session-limited tokens), one
    * per set of sessions; an entry also ends at the next write to its chat.
    */
-  partitions: { ttlMs: number; maxEntries: number; maxBytes: number };
-  kv: {
-    ttlSeconds: number;
-    /** A KV read slower than this is a miss: the answer comes from D1. */
-    readBudgetMs: number;
-    /** KV reads at most this many keys at once. */
-    keysPerRead: number;
-    /** KV writes in flight at once; beyond a few, they only queue. */
-    writeConcurrency: number;
+  partitions: MemoryBounds;
+  kv: KvTierPolicy & {
     /** Whether "not found" answers are stored in KV: no, KV holds what exists. */
     storesNotFound: boolean;
-    /**
-     * Which answers a lookup may put in KV (src/cache/kv-admission.ts): a chat's answer
-     * after it missed every tier here this many times within the window. Writes keep KV true
-     * whatever this says; no lookup ever deletes a key, and a no-cache lookup writes none.
-     */
-    admission: { missesBeforeWrite: number; windowMs: number; maxEntries: number; maxBytes: number };
   };
-  /** How long this instance remembers a write to a chat: longer than any load lasts. */
-  writeLog: { rememberMs: number; maxEntries: number; maxBytes: number };
+  /** How long this instance remembers a write to a chat. */
+  writeLog: WriteLogPolicy;
   /**
    * How long after a write its chats are read again from the primary and the tiers set to that:
    * past KV's limit of one write per key per second.
@@ -42,11 +60,7 @@ export interface LookupCachePolicy {
 }
 
 /** Tokens seen recently, by hash: a revoked token must stop working within 60 s. */
-export interface TokenCachePolicy {
-  ttlMs: number;
-  maxEntries: number;
-  maxBytes: number;
-}
+export type TokenCachePolicy = MemoryBounds;
 
 /**
  * The caches of session statuses (`include=session`): memory and KV, kept true by the status
@@ -55,20 +69,11 @@ export interface TokenCachePolicy {
  */
 export interface SessionCachePolicy {
   /** This instance's memory: as long as the lookup's, the same promise to other instances. */
-  memory: { ttlMs: number; maxEntries: number; maxBytes: number };
-  kv: {
-    ttlSeconds: number;
-    /** A KV read slower than this is a miss: the answer comes from D1. */
-    readBudgetMs: number;
-    /** KV reads at most this many keys at once. */
-    keysPerRead: number;
-    /** KV writes in flight at once. */
-    writeConcurrency: number;
-    /** As the lookup's: a session's state earns its KV write at its second miss here in the window. */
-    admission: { missesBeforeWrite: number; windowMs: number; maxEntries: number; maxBytes: number };
-  };
-  /** How long this instance remembers a status write: longer than any load lasts. */
-  writeLog: { rememberMs: number; maxEntries: number; maxBytes: number };
+  memory: MemoryBounds;
+  /** As the lookup's: a session's state earns its KV write at its second miss here in the window. */
+  kv: KvTierPolicy;
+  /** How long this instance remembers a status write. */
+  writeLog: WriteLogPolicy;
   /** How long after a write the session is read again from the primary and the tiers set to that. */
   settleDelayMs: number;
 }

@@ -8,7 +8,7 @@
 import type { ChatChange, ChatLookup } from "../../domain/chat-lookup";
 import type { Clock } from "../../lib/clock";
 import { jsonSize, MemoryCache } from "../memory-cache";
-import type { LookupCachePolicy } from "../policy";
+import type { WriteLogPolicy } from "../policy";
 
 interface LastWrite {
   sequence: number;
@@ -21,7 +21,7 @@ export class WriteLog {
   readonly #last: MemoryCache<LastWrite>;
   readonly #rememberMs: number;
 
-  constructor(policy: LookupCachePolicy["writeLog"], clock: Clock) {
+  constructor(policy: WriteLogPolicy, clock: Clock) {
     this.#last = new MemoryCache({ ...policy, sizeOf: jsonSize, clock });
     this.#rememberMs = policy.rememberMs;
   }

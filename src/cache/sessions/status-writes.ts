@@ -6,7 +6,7 @@
 
 import type { Clock } from "../../lib/clock";
 import { jsonSize, MemoryCache } from "../memory-cache";
-import type { SessionCachePolicy } from "../policy";
+import type { WriteLogPolicy } from "../policy";
 
 interface LastWrite {
   sequence: number;
@@ -18,7 +18,7 @@ export class StatusWrites {
   readonly #last: MemoryCache<LastWrite>;
   readonly #rememberMs: number;
 
-  constructor(policy: SessionCachePolicy["writeLog"], clock: Clock) {
+  constructor(policy: WriteLogPolicy, clock: Clock) {
     this.#last = new MemoryCache({ ...policy, sizeOf: jsonSize, clock });
     this.#rememberMs = policy.rememberMs;
   }
