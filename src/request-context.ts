@@ -69,3 +69,12 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
     waitUntil: (work) => c.executionCtx.waitUntil(work),
   };
 }
+
+/**
+ * A write's `200`: `body`, and the bookmark that reads the write back from any replica
+ * (`x-d1-bookmark`) when D1 gave one.
+ */
+export function writeAnswer(c: Context<AppEnv>, bookmark: string | null, body: object): Response {
+  if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
+  return c.json(body, 200);
+}

@@ -2,7 +2,7 @@ import { clientSessionResponseSchema } from "../domain/client";
 import { ErrorMessage } from "../errors";
 import { WRITE_BODY_MAX_BYTES } from "../middleware/body-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, successResponseSchema } from "../openapi";
-import { requestContext } from "../request-context";
+import { requestContext, writeAnswer } from "../request-context";
 import { defineRoute } from "../router";
 import { clientIdParamsSchema, putClientBodySchema } from "./clients.schemas";
 import { putClient, removeClient } from "./clients.service";
@@ -50,8 +50,7 @@ const putClientRoute = defineRoute(
       name: body.name,
       phone: body.phone,
     });
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const, record }, 200);
+    return writeAnswer(c, bookmark, { success: true, record });
   },
 );
 
@@ -82,8 +81,7 @@ const deleteClientRoute = defineRoute(
   async (c) => {
     const { id } = c.req.valid("param");
     const { bookmark } = await removeClient(requestContext(c), id);
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const }, 200);
+    return writeAnswer(c, bookmark, { success: true });
   },
 );
 

@@ -1,7 +1,7 @@
 import { ErrorMessage } from "../errors";
 import { WRITE_BODY_MAX_BYTES } from "../middleware/body-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse, successResponseSchema } from "../openapi";
-import { requestContext } from "../request-context";
+import { requestContext, writeAnswer } from "../request-context";
 import { defineRoute } from "../router";
 import {
   aliasParamsSchema,
@@ -92,8 +92,7 @@ const putConversationRoute = defineRoute(
     const { chatId } = c.req.valid("param");
     const { client_id } = c.req.valid("json");
     const { record, bookmark } = await putConversation(requestContext(c), chatId, client_id);
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const, record }, 200);
+    return writeAnswer(c, bookmark, { success: true, record });
   },
 );
 
@@ -132,8 +131,7 @@ const deleteConversationRoute = defineRoute(
   async (c) => {
     const { chatId } = c.req.valid("param");
     const { bookmark } = await removeConversation(requestContext(c), chatId);
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const }, 200);
+    return writeAnswer(c, bookmark, { success: true });
   },
 );
 
@@ -175,8 +173,7 @@ const addAliasRoute = defineRoute(
   async (c) => {
     const { chatId, alias } = c.req.valid("param");
     const { record, bookmark } = await putAlias(requestContext(c), chatId, alias);
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const, record }, 200);
+    return writeAnswer(c, bookmark, { success: true, record });
   },
 );
 
@@ -215,8 +212,7 @@ const removeAliasRoute = defineRoute(
   async (c) => {
     const { chatId, alias } = c.req.valid("param");
     const { bookmark } = await removeAlias(requestContext(c), chatId, alias);
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const }, 200);
+    return writeAnswer(c, bookmark, { success: true });
   },
 );
 

@@ -2,7 +2,7 @@ import { reportTime } from "../domain/session";
 import { ErrorMessage } from "../errors";
 import { WRITE_BODY_MAX_BYTES } from "../middleware/body-limit";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse } from "../openapi";
-import { requestContext } from "../request-context";
+import { requestContext, writeAnswer } from "../request-context";
 import { defineRoute } from "../router";
 import {
   putSessionStatusBodySchema,
@@ -59,8 +59,7 @@ const putSessionStatusRoute = defineRoute(
       status,
       at: reported,
     });
-    if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-    return c.json({ success: true as const, record }, 200);
+    return writeAnswer(c, bookmark, { success: true, record });
   },
 );
 

@@ -3,7 +3,7 @@ import * as z from "zod";
 import { ApiError, ErrorMessage } from "../errors";
 import { readBodyWithin, TOO_LARGE } from "../lib/read-body";
 import { BOOKMARK_HEADER, errorResponse, jsonResponse } from "../openapi";
-import { type AppEnv, requestContext } from "../request-context";
+import { type AppEnv, requestContext, writeAnswer } from "../request-context";
 import { defineRoute } from "../router";
 import { evolutionEventSchema, wahaEventSchema, webhookResponseSchema } from "./sessions.schemas";
 import { reportSessionStatus, requireSessionAccess } from "./sessions.service";
@@ -38,8 +38,7 @@ async function answerStatusEvent(c: WebhookContext, event: StatusEvent | null): 
     status,
     at,
   });
-  if (bookmark !== null) c.header("x-d1-bookmark", bookmark);
-  return c.json({ success: true as const, record }, 200);
+  return writeAnswer(c, bookmark, { success: true, record });
 }
 
 const WEBHOOK_DESCRIPTION =
