@@ -15,7 +15,7 @@ import {
   seedToken,
   useWorker,
 } from "../helpers";
-import { iso } from "../sessions/support";
+import { sessionLookupRequest, statusOf, statusRequest } from "../sessions/support";
 
 const SETTLE_DELAY_MS = 1500;
 const T0 = Date.parse("2026-01-05T10:00:00Z");
@@ -30,49 +30,28 @@ beforeAll(async () => {
 const isSessionRead = (sql: string) => sql.startsWith("select") && /from "sessions"/.test(sql);
 const kvEntry = async (sessionId: string) => env.CACHE.get(await sessionCacheKey(sessionId), "json");
 
-function lookupRequest(chatId: string) {
-  return [
-    `/api/clients/view?chatId=${encodeURIComponent(chatId)}&include=session`,
-    { headers: { Authorization: `Bearer ${reader}` } },
-  ] as const;
-}
-
-function statusRequest(sessionId: string, status: string, at: number) {
-  return [
-    `/api/sessions/${encodeURIComponent(sessionId)}/status`,
-    {
-      method: "PUT",
-      headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ status, at: iso(at) }),
-    },
-  ] as const;
-}
-
-async function statusOf(response: Response): Promise<string | undefined> {
-  const body = (await response.json()) as { record?: { session?: { status: string } } };
-  return body.record?.session?.status;
-}
-
 describe("a status write racing a lookup that read D1 before it", () => {
   it("keeps the new status: the older one is answered to that lookup, and neither kept nor put in KV", async () => {
     const { chatId, record } = await seedLinkedChat();
     const api = useWorker({});
-    await api.fetch(...statusRequest(record.session_id, "WORKING", T0));
+    await api.fetch(...statusRequest(writer, record.session_id, "WORKING", T0));
     const reading = useWorker({ vars: { MEMORY_CACHE_TTL_MS: "0" } });
     // A first miss: the next one would put its answer in KV.
     await env.CACHE.delete(await sessionCacheKey(record.session_id));
-    await reading.fetch(...lookupRequest(chatId));
+    await reading.fetch(...sessionLookupRequest(reader, chatId));
 
     const held = holdNextStatement(isSessionRead);
-    const before = reading.send(...lookupRequest(chatId));
+    const before = reading.send(...sessionLookupRequest(reader, chatId));
     await held.reached;
-    expect((await reading.fetch(...statusRequest(record.session_id, "FAILED", T0 + 1000))).status).toBe(200);
+    expect(
+      (await reading.fetch(...statusRequest(writer, record.session_id, "FAILED", T0 + 1000))).status,
+    ).toBe(200);
     held.release();
     expect(await statusOf(await before.response)).toBe("WORKING");
     await before.settled;
 
     expect(await kvEntry(record.session_id)).toEqual({ status: "FAILED", since: T0 + 1000 });
-    expect(await statusOf(await reading.fetch(...lookupRequest(chatId)))).toBe("FAILED");
+    expect(await statusOf(await reading.fetch(...sessionLookupRequest(reader, chatId)))).toBe("FAILED");
   });
 });
 
@@ -81,7 +60,7 @@ describe("the settle pass of a status write", () => {
     const { record } = await seedLinkedChat();
     const clock = new ManualClock();
     const api = useWorker({ clock, settleDelayMs: SETTLE_DELAY_MS });
-    const starting = api.send(...statusRequest(record.session_id, "STARTING", T0));
+    const starting = api.send(...statusRequest(writer, record.session_id, "STARTING", T0));
     await starting.response;
     await clock.waiting();
     await clock.advance(SETTLE_DELAY_MS);
@@ -89,7 +68,7 @@ describe("the settle pass of a status write", () => {
 
     vi.spyOn(env.CACHE, "put").mockRejectedValueOnce(new Error("KV PUT failed: 429 Too Many Requests"));
     const { result: written, logs } = await captureLogs(async () => {
-      const sent = api.send(...statusRequest(record.session_id, "SCAN_QR_CODE", T0 + 300));
+      const sent = api.send(...statusRequest(writer, record.session_id, "SCAN_QR_CODE", T0 + 300));
       const response = await sent.response;
       expect(await kvEntry(record.session_id)).toEqual({ status: "STARTING", since: T0 });
       await clock.waiting();
@@ -110,13 +89,13 @@ describe("a status write when KV hangs", () => {
     const api = useWorker({ clock });
     const kv = hangKv("put");
     const { result: response, logs } = await captureLogs(async () => {
-      const sent = api.send(...statusRequest(record.session_id, "WORKING", T0));
+      const sent = api.send(...statusRequest(writer, record.session_id, "WORKING", T0));
       await kv.reached;
       await clock.advance(5000);
       return sent.response;
     });
     expect(response.status).toBe(200);
     expect(logs).toContain('"event":"session_cache.refresh_slow"');
-    expect(await statusOf(await api.fetch(...lookupRequest(chatId)))).toBe("WORKING");
+    expect(await statusOf(await api.fetch(...sessionLookupRequest(reader, chatId)))).toBe("WORKING");
   });
 });

@@ -18,7 +18,7 @@ import {
   useWorker,
   watchD1,
 } from "../helpers";
-import { iso, putStatus } from "./support";
+import { iso, putStatus, sessionLookupRequest, statusOf, statusRequest } from "./support";
 
 let reader: string;
 let writer: string;
@@ -152,15 +152,15 @@ describe("GET /api/clients/view?include=session", () => {
     const clock = new ManualClock();
     const other = useWorker({});
     const mine = useWorker({ clock });
-    await other.fetch(...statusRequest(record.session_id, "WORKING", T0));
-    await mine.fetch(...lookupPath(chatId));
+    await other.fetch(...statusRequest(writer, record.session_id, "WORKING", T0));
+    await mine.fetch(...sessionLookupRequest(reader, chatId));
 
-    await other.fetch(...statusRequest(record.session_id, "FAILED", T0 + 1000));
+    await other.fetch(...statusRequest(writer, record.session_id, "FAILED", T0 + 1000));
     // This instance still remembers WORKING, for at most MEMORY_CACHE_TTL_MS.
     await clock.advance(4999);
-    expect(await statusOf(await mine.fetch(...lookupPath(chatId)))).toBe("WORKING");
+    expect(await statusOf(await mine.fetch(...sessionLookupRequest(reader, chatId)))).toBe("WORKING");
     await clock.advance(1);
-    const after = await mine.fetch(...lookupPath(chatId));
+    const after = await mine.fetch(...sessionLookupRequest(reader, chatId));
     expect(await statusOf(after)).toBe("FAILED");
     expect(await env.CACHE.get(await sessionCacheKey(record.session_id), "json")).toEqual({
       status: "FAILED",
@@ -312,26 +312,3 @@ describe('POST /api/clients/view/batch with include: ["session"]', () => {
     });
   });
 });
-
-function lookupPath(chatId: string) {
-  return [
-    `/api/clients/view?chatId=${encodeURIComponent(chatId)}${WITH_SESSION}`,
-    { headers: { Authorization: `Bearer ${reader}` } },
-  ] as const;
-}
-
-function statusRequest(sessionId: string, status: string, at: number) {
-  return [
-    `/api/sessions/${encodeURIComponent(sessionId)}/status`,
-    {
-      method: "PUT",
-      headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ status, at: iso(at) }),
-    },
-  ] as const;
-}
-
-async function statusOf(response: Response): Promise<string | undefined> {
-  const body = (await response.json()) as { record?: { session?: { status: string } } };
-  return body.record?.session?.status;
-}

@@ -66,6 +66,35 @@ export function putStatus(sessionId: string, token: string, body: unknown) {
   });
 }
 
+/**
+ * The `fetch` arguments of `PUT /api/sessions/{sessionId}/status` by `token`: `status` at `at`
+ * (epoch ms). For a test's own Worker (`api.fetch(...statusRequest(…))`).
+ */
+export function statusRequest(token: string, sessionId: string, status: string, at: number) {
+  return [
+    `/api/sessions/${encodeURIComponent(sessionId)}/status`,
+    {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ status, at: iso(at) }),
+    },
+  ] as const;
+}
+
+/** The `fetch` arguments of a lookup of `chatId` with `include=session` by `token`. */
+export function sessionLookupRequest(token: string, chatId: string) {
+  return [
+    `/api/clients/view?chatId=${encodeURIComponent(chatId)}&include=session`,
+    { headers: { Authorization: `Bearer ${token}` } },
+  ] as const;
+}
+
+/** The session status a lookup with `include=session` answered. */
+export async function statusOf(response: Response): Promise<string | undefined> {
+  const body = (await response.json()) as { record?: { session?: { status: string } } };
+  return body.record?.session?.status;
+}
+
 /** The row stored for `sessionId`, or `null`. */
 export function storedSession(sessionId: string) {
   return env.DB.prepare("SELECT id, status, since, reported_at FROM sessions WHERE id = ?")
