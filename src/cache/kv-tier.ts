@@ -112,6 +112,28 @@ export class KvTier<T> {
     }
   }
 
+  /**
+   * Writes `entries` after the answer is sent (`waitUntil`): nobody waits for it; a failure is
+   * logged as `<logPrefix>.write_failed`, and a write still running after `budgetMs` as
+   * `<logPrefix>.write_timeout`.
+   */
+  writeInBackground(
+    request: RequestScope,
+    entries: readonly (readonly [string, T | undefined])[],
+    budgetMs: number,
+  ): void {
+    if (entries.length === 0) return;
+    const { logPrefix } = this.#shape;
+    request.waitUntil(
+      (async () => {
+        const stored = this.write(request, entries, { level: "warn", event: `${logPrefix}.write_failed` });
+        if ((await withinBudget(stored, budgetMs, this.#clock)) === OVER_BUDGET) {
+          logEvent("warn", `${logPrefix}.write_timeout`, { requestId: request.requestId, budgetMs });
+        }
+      })(),
+    );
+  }
+
   async #set(id: string, value: T | undefined): Promise<void> {
     const key = await kvKey(this.#shape, id);
     if (value === undefined) await this.#kv.delete(key);

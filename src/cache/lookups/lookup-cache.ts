@@ -329,22 +329,10 @@ export class LookupCache {
     return true;
   }
 
-  /** Writes what a load read to KV after the answer is sent; nobody waits, but a hang is logged. */
+  /** Writes what a load read to KV after the answer is sent, but not what a write changed since. */
   #storeInKv(request: RequestScope, changes: ChatChange[], sequence: number): void {
-    if (changes.length === 0) return;
-    request.waitUntil(
-      (async () => {
-        const current = changes.filter(({ chatId }) => !this.#writes.writtenSince(chatId, sequence));
-        const budgetMs = this.#maxLoadMs;
-        const stored = this.#kv.write(request, kvEntries(current), {
-          level: "warn",
-          event: "cache.write_failed",
-        });
-        if ((await withinBudget(stored, budgetMs, this.#clock)) === OVER_BUDGET) {
-          logEvent("warn", "cache.write_timeout", { requestId: request.requestId, budgetMs });
-        }
-      })(),
-    );
+    const current = changes.filter(({ chatId }) => !this.#writes.writtenSince(chatId, sequence));
+    this.#kv.writeInBackground(request, kvEntries(current), this.#maxLoadMs);
   }
 
   async #settleLater(request: RequestScope, changes: readonly ChatChange[], sequence: number): Promise<void> {

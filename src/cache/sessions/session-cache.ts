@@ -244,24 +244,10 @@ export class SessionCache {
     return true;
   }
 
-  /** Writes what a load read to KV after the answer is sent; nobody waits, but a hang is logged. */
+  /** Writes what a load read to KV after the answer is sent, but not what a write changed since. */
   #storeInKv(request: RequestScope, states: Map<string, SessionState>, sequence: number): void {
-    if (states.size === 0) return;
-    request.waitUntil(
-      (async () => {
-        const current = new Map(
-          [...states].filter(([sessionId]) => !this.#writes.writtenSince(sessionId, sequence)),
-        );
-        const budgetMs = this.#maxLoadMs;
-        const stored = this.#kv.write(request, current, {
-          level: "warn",
-          event: "session_cache.write_failed",
-        });
-        if ((await withinBudget(stored, budgetMs, this.#clock)) === OVER_BUDGET) {
-          logEvent("warn", "session_cache.write_timeout", { requestId: request.requestId, budgetMs });
-        }
-      })(),
-    );
+    const current = [...states].filter(([sessionId]) => !this.#writes.writtenSince(sessionId, sequence));
+    this.#kv.writeInBackground(request, current, this.#maxLoadMs);
   }
 
   async #settleLater(request: RequestScope, sessionId: string, sequence: number): Promise<void> {
